@@ -1,0 +1,124 @@
+"""trainer: onboarding, monthly exams and KPI for e-commerce service agents."""
+
+from pathlib import Path
+
+import click
+from flask import Flask, render_template
+from sqlalchemy.exc import ArgumentError
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import config as settings
+from .extensions import csrf, db, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, template_folder=str(ROOT / "templates"),
+                static_folder=str(ROOT / "static"), instance_path=str(settings.INSTANCE))
+    app.config.update(settings.from_environment())
+    app.config.update(config or {})
+    if click.get_current_context(silent=True) is None:
+        # Serving (gunicorn, tests): refuse unsafe settings. CLI maintenance commands
+        # (init-db, content check) sign no sessions and may run without the secret.
+        settings.check(app.config)
+    from .assessment.rules import AssessmentRules
+
+    app.config.setdefault("ASSESSMENT_RULES", AssessmentRules())
+
+    if app.config["TRUSTED_PROXIES"]:
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+    _init_database(app)
+    _init_security(app)
+    _register_blueprints(app)
+    _register_templates(app)
+    _register_cli(app)
+    return app
+
+
+def _init_database(app: Flask) -> None:
+    from .database import configure_sqlite
+
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        db.init_app(app)
+    except (ArgumentError, ImportError) as exc:
+        raise settings.ConfigError(
+            f"DATABASE_URL 无效({_redact(url)}):{exc}。示例:sqlite:////srv/trainer.db 或 "
+            "postgresql+psycopg://user:password@host:5432/trainer"
+        ) from None
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
+    from . import models  # noqa: F401  (registers every table with the metadata)
+
+
+def _redact(url: str) -> str:
+    head, at, tail = url.rpartition("@")
+    if not at:
+        return url
+    scheme, _, _ = head.partition("://")
+    return f"{scheme}://***@{tail}"
+
+
+def _init_security(app: Flask) -> None:
+    from .accounts.access import enforce
+    from .accounts.service import load_session_user
+
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "请先登录"
+    login_manager.login_message_category = "info"
+    # "basic" marks the session non-fresh when the IP changes instead of deleting it, so an
+    # agent whose mobile network changes mid-exam stays signed in.
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(load_session_user)
+    app.before_request(enforce)
+
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .accounts.admin import bp as admin
+    from .accounts.views import bp as accounts
+    from .exams.views import bp as exams
+    from .health import bp as health
+    from .learning.views import bp as learning
+    from .reports.views import bp as reports
+
+    for blueprint in (accounts, admin, learning, exams, reports, health):
+        app.register_blueprint(blueprint)
+
+    for code in (400, 403, 404, 405, 409, 413, 429, 500):
+        app.register_error_handler(code, _error_page)
+
+
+def _error_page(error):
+    code = getattr(error, "code", 500)
+    return render_template("error.html", code=code), code
+
+
+def _register_templates(app: Flask) -> None:
+    from .accounts.roles import ROLE_LABELS, Role
+    from .clock import format_local
+
+    app.jinja_env.filters["localtime"] = format_local
+    app.jinja_env.globals.update(Role=Role, ROLE_LABELS=ROLE_LABELS)
+
+
+def _register_cli(app: Flask) -> None:
+    from .cli import register
+
+    register(app)

@@ -1,0 +1,69 @@
+"""Access control: every view declares who may reach it; undeclared views are refused.
+
+The declaration is an attribute on the view function, read by one `before_request` hook, so
+the rule lives in one place and a route added without a declaration is denied (and fails the
+route-matrix test) instead of silently open.
+"""
+
+from flask import abort, current_app, redirect, request, url_for
+from flask_login import current_user
+
+from ..database import expect_writes
+from ..extensions import login_manager
+from .roles import Role
+
+PUBLIC = "public"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def allow(*roles: Role):
+    """Let signed-in users with one of `roles` (all roles when none given) reach the view."""
+    allowed = frozenset(roles or Role)
+
+    def mark(view):
+        view.allowed_roles = allowed
+        return view
+
+    return mark
+
+
+def public(view):
+    view.allowed_roles = PUBLIC
+    return view
+
+
+def before_password_change(view):
+    """Reachable while a forced password change is pending (the change form, logout)."""
+    view.allowed_before_password_change = True
+    return view
+
+
+def writes_on_get(view):
+    """This GET view may write (e.g. it finalizes an expired attempt)."""
+    view.writes_on_get = True
+    return view
+
+
+def enforce() -> object:
+    endpoint = request.endpoint
+    if endpoint is None:
+        return None  # 404 / 405 follow
+    if endpoint == "static":
+        expect_writes(False)
+        return None
+    view = current_app.view_functions[endpoint]
+    expect_writes(request.method not in SAFE_METHODS or getattr(view, "writes_on_get", False))
+    allowed = getattr(view, "allowed_roles", None)
+    if allowed is None:
+        abort(403)
+    if allowed == PUBLIC:
+        return None
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if current_user.must_change_password and not getattr(
+        view, "allowed_before_password_change", False
+    ):
+        return redirect(url_for("accounts.change_password", next=request.full_path))
+    if current_user.role_enum not in allowed:
+        abort(403)
+    return None

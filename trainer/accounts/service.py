@@ -1,0 +1,127 @@
+"""Where accounts meet the database."""
+
+import secrets
+from datetime import date
+from functools import cache
+
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..assessment.audit import record
+from ..extensions import db
+from .models import Team, User
+from .passwords import temporary_password
+from .roles import Role
+from .roster import RosterRow
+
+
+@cache
+def _dummy_hash() -> str:
+    """Checked when the username is unknown, so both failures cost the same time."""
+    return generate_password_hash(secrets.token_hex(8))
+
+
+def authenticate(username: str, password: str) -> User | None:
+    user = db.session.scalar(
+        select(User).where(func.lower(User.username) == username.strip().lower())
+    )
+    if user is None:
+        check_password_hash(_dummy_hash(), password)
+        return None
+    if not user.check_password(password) or not user.is_active:
+        return None
+    return user
+
+
+def load_session_user(token: str) -> User | None:
+    user_id, _, epoch = token.partition(".")
+    if not user_id.isdigit() or not epoch.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.is_active or user.session_epoch != int(epoch):
+        return None
+    return user
+
+
+def username_taken(username: str) -> bool:
+    return (
+        db.session.scalar(select(User.id).where(func.lower(User.username) == username.lower()))
+        is not None
+    )
+
+
+def create_user(
+    *,
+    username: str,
+    display_name: str,
+    role: Role,
+    team: Team | None,
+    joined_on: date,
+    actor: User | None,
+    password: str | None = None,
+    must_change_password: bool = True,
+) -> tuple[User, str]:
+    """Create a user; returns it with its initial password (shown once, never stored)."""
+    initial = password or temporary_password()
+    user = User(
+        username=username,
+        display_name=display_name,
+        role=role.value,
+        team=team,
+        joined_on=joined_on,
+        must_change_password=must_change_password,
+        session_epoch=0,
+    )
+    user.set_password(initial)
+    db.session.add(user)
+    db.session.flush()
+    record(actor, "user.create", f"user:{user.id}", {"username": username, "role": role.value})
+    return user, initial
+
+
+def import_roster(rows: list[RosterRow], actor: User) -> list[tuple[User, str]]:
+    teams = {t.name: t for t in db.session.scalars(select(Team))}
+    created = [
+        create_user(
+            username=row.username,
+            display_name=row.display_name,
+            role=row.role,
+            team=teams.get(row.team),
+            joined_on=row.joined_on,
+            actor=actor,
+        )
+        for row in rows
+    ]
+    db.session.commit()
+    return created
+
+
+def reset_password(user: User, actor: User) -> str:
+    password = temporary_password()
+    user.set_password(password)
+    user.must_change_password = True
+    record(actor, "user.reset_password", f"user:{user.id}", {})
+    db.session.commit()
+    return password
+
+
+def set_active(user: User, active: bool, actor: User) -> None:
+    user.is_active_account = active
+    user.end_sessions()
+    record(actor, "user.activate" if active else "user.deactivate", f"user:{user.id}", {})
+    db.session.commit()
+
+
+def change_own_password(user: User, new_password: str) -> None:
+    user.set_password(new_password)
+    user.must_change_password = False
+    record(user, "user.change_password", f"user:{user.id}", {})
+    db.session.commit()
+
+
+def team_members(viewer: User):
+    """The users a viewer may see: all for managers/admins, their team for a lead."""
+    query = select(User).order_by(User.team_id, User.username)
+    if not viewer.sees_all_teams:
+        query = query.where(User.team_id == viewer.team_id)
+    return db.session.scalars(query).all()

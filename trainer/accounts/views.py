@@ -1,0 +1,91 @@
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+
+from ..extensions import limiter
+from . import service
+from .access import allow, before_password_change, public
+from .forms import ChangePasswordForm, LoginForm
+from .passwords import policy_problems
+from .roles import Role
+
+bp = Blueprint("accounts", __name__)
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only same-site paths: an open redirect after login is a phishing tool."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def home_for(user) -> str:
+    if user.role_enum is Role.ADMIN:
+        return url_for("admin.users")
+    if user.role_enum in (Role.MANAGER, Role.LEAD):
+        return url_for("reports.pass_rates")
+    return url_for("learning.dashboard")
+
+
+@bp.route("/")
+@allow()
+def home():
+    return redirect(home_for(current_user))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = service.authenticate(form.username.data, form.password.data)
+        if user is None:
+            form.password.errors.append("用户名或密码错误,或账号已停用")
+        else:
+            next_url = _safe_next(request.args.get("next"))
+            # A fresh session at login: nothing set before authentication survives it.
+            session.clear()
+            session.permanent = True
+            login_user(user, remember=form.remember.data)
+            return redirect(next_url or home_for(user))
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@allow()
+@before_password_change
+def logout():
+    logout_user()
+    session.clear()
+    flash("已退出登录", "info")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@allow()
+@before_password_change
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        if not current_user.check_password(form.current.data):
+            form.current.errors.append("当前密码不正确")
+        elif form.new.data == form.current.data:
+            form.new.errors.append("新密码不能与当前密码相同")
+        else:
+            problems = policy_problems(form.new.data, current_user.username)
+            if problems:
+                form.new.errors.extend(problems)
+            else:
+                service.change_own_password(current_user, form.new.data)
+                # The epoch changed: re-issue this device's session so it stays signed in.
+                login_user(current_user)
+                flash("密码已更新", "success")
+                return redirect(_safe_next(request.args.get("next")) or home_for(current_user))
+    return render_template("accounts/password.html", form=form)

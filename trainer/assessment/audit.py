@@ -1,0 +1,9 @@
+from ..extensions import db
+from .models import AuditEvent
+
+
+def record(actor, action: str, target: str, detail: dict) -> None:
+    """Add an audit row to the current transaction (committed with the change it explains)."""
+    db.session.add(
+        AuditEvent(actor_id=actor.id if actor else None, action=action, target=target, detail=detail)
+    )

@@ -1,0 +1,38 @@
+"""Engine set-up that differs by backend.
+
+SQLite serves several gunicorn workers only if readers never block writers (WAL), a writer
+waits instead of failing (busy timeout), and a transaction that will write takes the write
+lock when it begins: a deferred transaction that upgrades to a writer half-way fails at once
+with "database is locked" when another worker committed in between. Requests with unsafe
+methods and CLI commands therefore begin IMMEDIATE; GET requests begin deferred and must not
+write.
+"""
+
+from contextvars import ContextVar
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+_writes = ContextVar("trainer_sqlite_writes", default=True)
+
+
+def expect_writes(flag: bool) -> None:
+    """Declare whether the current request's transactions may write."""
+    _writes.set(flag)
+
+
+def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        # Hand transaction control to SQLAlchemy's "begin" event below.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _writes.get() else "BEGIN")

@@ -1,0 +1,186 @@
+"""The demo organization behind `make run`: realistic people, months and scores.
+
+Exams, grading and the assessment ledger go through the real services, so the demo data is
+what the product itself would have produced.
+"""
+
+import random
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from .accounts.models import Team, User
+from .accounts.roles import Role
+from .accounts.service import create_user
+from .assessment.models import LedgerItem
+from .clock import from_local, local_now
+from .exams import service as exams
+from .exams.blueprint import default_monthly
+from .exams.models import Attempt, Exam
+from .extensions import db
+from .kpi.models import MonthlyMetrics
+from .learning.models import ModuleProgress
+from .learning.service import catalog
+from .questions.bank import CATEGORIES
+from .questions.models import QuestionVersion
+
+DEMO_PASSWORD = "demo1234"
+TEAMS = ("售前一组", "售后二组")
+NAMES = (
+    "王芳 李娜 张敏 刘洋 陈静 杨帆 赵磊 黄丽 周杰 吴婷 徐明 孙悦 胡萍 朱琳 高翔 林晓 "
+    "何雪 郭斌 马骏 罗欣 梁晨 宋佳"
+).split()
+# (code, points, reason) for the ledger's ordinary life.
+DAILY_ITEMS = (
+    ("A", -2, "交接班不完整"),
+    ("A", -2, "上班浏览与工作无关的网站"),
+    ("A", -3, "迟到"),
+    ("A", -1, "主管抽查回复有误"),
+    ("B", -5, "未按时参加团队例会"),
+    ("add", 5, "本月满意度 ≥ 90%"),
+    ("add", 5, "本月全勤"),
+    ("add", 2, "获得顾客表扬"),
+    ("add", 5, "替班"),
+)
+
+
+def _month_start(month: str) -> datetime:
+    year, number = (int(p) for p in month.split("-"))
+    return datetime(year, number, 1)
+
+
+def _month_end(month: str) -> datetime:
+    start = _month_start(month)
+    return (start + timedelta(days=32)).replace(day=1)
+
+
+def _months_back(current: str, count: int) -> list[str]:
+    months, month = [], current
+    for _ in range(count):
+        month = exams.previous_month(month)
+        months.append(month)
+    return list(reversed(months))
+
+
+def seed() -> list[tuple[str, str]]:
+    """Create the organization once; later calls only return the logins."""
+    if db.session.scalar(select(User.id).where(User.username == "admin")) is None:
+        _create(random.Random(2026))
+        db.session.commit()
+    return [(u, label) for u, label in _logins()]
+
+
+def _logins():
+    yield "admin", "管理员"
+    yield "manager", "客服主管"
+    yield "lead1", "组长"
+    yield "lead2", "组长"
+    yield "agent01", "客服"
+    yield "agent19", "新人客服"
+
+
+def _user(username, name, role, team, joined_on, certified_on=None):
+    user, _ = create_user(username=username, display_name=name, role=role, team=team,
+                          joined_on=joined_on, actor=None, password=DEMO_PASSWORD,
+                          must_change_password=False)
+    user.certified_on = certified_on
+    return user
+
+
+def _create(rng: random.Random) -> None:
+    today = local_now().date()
+    teams = [Team(name=n) for n in TEAMS]
+    db.session.add_all(teams)
+    _user("admin", "系统管理员", Role.ADMIN, None, today - timedelta(days=900))
+    manager = _user("manager", "沈主管", Role.MANAGER, None, today - timedelta(days=800))
+    _user("lead1", "许组长", Role.LEAD, teams[0], today - timedelta(days=700))
+    _user("lead2", "韩组长", Role.LEAD, teams[1], today - timedelta(days=650))
+
+    agents = []
+    for index, name in enumerate(NAMES, start=1):
+        onboarding = index > 18
+        joined = today - timedelta(days=rng.randint(3, 20) if onboarding
+                                   else rng.randint(120, 420))
+        certified = None if onboarding else joined + timedelta(days=rng.randint(5, 12))
+        agents.append((_user(f"agent{index:02d}", name, Role.AGENT, teams[index % 2], joined,
+                             certified), rng.uniform(0.5, 1.0)))
+    db.session.flush()
+
+    modules = catalog()
+    for agent, _skill in agents:
+        read = modules if agent.certified_on else modules[: rng.randint(0, len(modules))]
+        db.session.add_all(ModuleProgress(user_id=agent.id, module_slug=m.slug) for m in read)
+
+    current = today.strftime("%Y-%m")
+    for month in _months_back(current, 3):
+        exam = _exam(month, manager, closed=True)
+        for agent, skill in agents:
+            if agent.certified_on and agent.certified_on < _month_start(month).date():
+                _sit(exam, agent, skill, rng)
+                _daily_items(agent, month, rng)
+                _metrics(agent, month, skill, rng)
+    _exam(current, manager, closed=False)
+
+
+def _exam(month: str, manager: User, closed: bool) -> Exam:
+    start = _month_start(month)
+    exam = Exam(month=month, title=f"{start.year}年{start.month}月 月度考试",
+                opens_at=from_local(start + timedelta(days=19, hours=9)),
+                closes_at=from_local(start + timedelta(days=25, hours=18) if closed
+                                     else _month_end(month)),
+                duration_minutes=30, blueprint=default_monthly(CATEGORIES).to_json(),
+                created_by_id=manager.id)
+    db.session.add(exam)
+    db.session.flush()
+    return exam
+
+
+def _sit(exam: Exam, agent: User, skill: float, rng: random.Random) -> None:
+    paper = exams.paper_for(exam, agent)
+    started = exam.opens_at + timedelta(hours=rng.randint(0, 100))
+    attempt = Attempt(paper_id=paper.id, started_at=started,
+                      ends_at=started + timedelta(minutes=exam.duration_minutes))
+    db.session.add(attempt)
+    db.session.flush()
+    responses = {}
+    for position, item in enumerate(paper.items):
+        version = db.session.get(QuestionVersion, item["version_id"])
+        responses[position] = _response(version, item["option_order"], skill, rng)
+    exams.save_answers(attempt, responses, started + timedelta(minutes=5))
+    exams.finish(attempt, started + timedelta(minutes=rng.randint(8, 29)))
+
+
+def _response(version: QuestionVersion, order: list[int], skill: float, rng) -> list:
+    """A displayed-index response, right with probability `skill`."""
+    if version.question.qtype == "truefalse":
+        right = version.answer[0]
+        return [right if rng.random() < skill else not right]
+    if rng.random() < skill:
+        return [order.index(i) for i in version.answer]
+    wrong = [d for d, original in enumerate(order) if original not in version.answer]
+    return [rng.choice(wrong)]
+
+
+def _daily_items(agent: User, month: str, rng: random.Random) -> None:
+    start = _month_start(month)
+    for code, points, reason in rng.sample(DAILY_ITEMS, rng.randint(0, 3)):
+        db.session.add(LedgerItem(user_id=agent.id, month=month, code=code, points=points,
+                                  reason=reason,
+                                  created_at=start + timedelta(days=rng.randint(1, 27))))
+
+
+def _metrics(agent: User, month: str, skill: float, rng: random.Random) -> None:
+    consultations = rng.randint(380, 900)
+    ordered = int(consultations * rng.uniform(0.3, 0.6))
+    paid = int(ordered * rng.uniform(0.82, 0.99))
+    received = rng.randint(400, 950)
+    db.session.add(MonthlyMetrics(
+        user_id=agent.id, month=month,
+        sales_actual=round(10000 * rng.uniform(0.5, 1.3) * (0.6 + skill / 2), 2),
+        sales_plan=10000, consultations=consultations, ordered_buyers=ordered,
+        paid_buyers=paid, im_paid_sales=round(paid * rng.uniform(150, 230), 2),
+        im_received=received, im_replied=int(received * rng.uniform(0.9, 1.0)),
+        response_seconds=round(rng.uniform(18, 45), 1),
+        followup_yuan=round(rng.uniform(50, 420), 2),
+    ))
+

@@ -1,0 +1,58 @@
+"""The paper generator. Pure: the same inputs and seed give the same paper.
+
+Every agent's paper follows the same blueprint (same count per category and difficulty),
+so papers differ in questions but not in make-up. Questions the agent saw last month are
+avoided while the bank allows; only when a quota cannot be met otherwise are they reused.
+"""
+
+import random
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Candidate:
+    version_id: int
+    question_id: int
+    category: str
+    difficulty: int
+    option_count: int
+
+
+@dataclass(frozen=True)
+class PaperItem:
+    version_id: int
+    option_order: tuple[int, ...]
+
+
+class BankTooSmall(ValueError):
+    """The bank cannot fill a quota at all."""
+
+
+def generate(blueprint, candidates: list[Candidate], recent_question_ids: set[int],
+             seed: int) -> list[PaperItem]:
+    rng = random.Random(seed)
+    chosen: list[Candidate] = []
+    for quota in blueprint.quotas:
+        pool = sorted(
+            (c for c in candidates
+             if c.category == quota.category and c.difficulty == quota.difficulty),
+            key=lambda c: c.version_id,
+        )
+        if len(pool) < quota.count:
+            raise BankTooSmall(
+                f"题库中 {quota.category} 难度 {quota.difficulty} 只有 {len(pool)} 题,"
+                f"需要 {quota.count} 题"
+            )
+        fresh = [c for c in pool if c.question_id not in recent_question_ids]
+        stale = [c for c in pool if c.question_id in recent_question_ids]
+        rng.shuffle(fresh)
+        rng.shuffle(stale)
+        chosen.extend((fresh + stale)[: quota.count])
+    rng.shuffle(chosen)
+    return [PaperItem(c.version_id, _option_order(rng, c.option_count)) for c in chosen]
+
+
+def _option_order(rng: random.Random, count: int) -> tuple[int, ...]:
+    order = list(range(count))
+    rng.shuffle(order)
+    return tuple(order)
