@@ -83,9 +83,10 @@ def change_password():
             if problems:
                 form.new.errors.extend(problems)
             else:
-                service.change_own_password(current_user, form.new.data)
+                user = current_user._get_current_object()
+                service.change_own_password(user, form.new.data)
                 # The epoch changed: re-issue this device's session so it stays signed in.
-                login_user(current_user)
+                login_user(user)
                 flash("密码已更新", "success")
-                return redirect(_safe_next(request.args.get("next")) or home_for(current_user))
+                return redirect(_safe_next(request.args.get("next")) or home_for(user))
     return render_template("accounts/password.html", form=form)
