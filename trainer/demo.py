@@ -24,12 +24,12 @@ from .learning.service import catalog
 from .questions.bank import CATEGORIES
 from .questions.models import QuestionVersion
 
-DEMO_PASSWORD = "demo1234"
+DEMO_PASSWORD = "demo1234"  # noqa: S105  (published with the demo on purpose)
 TEAMS = ("售前一组", "售后二组")
 NAMES = (
-    "王芳 李娜 张敏 刘洋 陈静 杨帆 赵磊 黄丽 周杰 吴婷 徐明 孙悦 胡萍 朱琳 高翔 林晓 "
-    "何雪 郭斌 马骏 罗欣 梁晨 宋佳"
-).split()
+    "王芳", "李娜", "张敏", "刘洋", "陈静", "杨帆", "赵磊", "黄丽", "周杰", "吴婷", "徐明",
+    "孙悦", "胡萍", "朱琳", "高翔", "林晓", "何雪", "郭斌", "马骏", "罗欣", "梁晨", "宋佳",
+)
 # (code, points, reason) for the ledger's ordinary life.
 DAILY_ITEMS = (
     ("A", -2, "交接班不完整"),

@@ -28,7 +28,7 @@ def test_wrong_password_and_unknown_user_get_the_same_answer(client, make_user):
 
 
 def test_username_is_case_insensitive(client, make_user):
-    user = make_user(username="Zhang3")
+    make_user(username="Zhang3")
     assert login(client, "zhang3").status_code == 302
 
 

@@ -51,7 +51,8 @@ def test_answers_become_option_indices(tmp_path):
 def test_digest_changes_with_wording_only(tmp_path):
     before = load_bank(write(tmp_path, GOOD))[0].digest
     assert load_bank(write(tmp_path, GOOD))[0].digest == before
-    changed = load_bank(write(tmp_path, GOOD.replace("options: [甲, 乙, 丙]", "options: [甲, 乙, 丁]", 1)))
+    reworded = GOOD.replace("options: [甲, 乙, 丙]", "options: [甲, 乙, 丁]", 1)
+    changed = load_bank(write(tmp_path, reworded))
     assert changed[0].digest != before
 
 

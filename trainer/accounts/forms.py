@@ -1,6 +1,13 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import BooleanField, DateField, PasswordField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    DateField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
 from .roles import Role
@@ -16,12 +23,13 @@ class ChangePasswordForm(FlaskForm):
     current = PasswordField("当前密码", validators=[DataRequired("请输入当前密码")])
     new = PasswordField("新密码", validators=[DataRequired("请输入新密码")])
     confirm = PasswordField(
-        "确认新密码", validators=[DataRequired("请再次输入新密码"), EqualTo("new", "两次输入不一致")]
+        "确认新密码",
+        validators=[DataRequired("请再次输入新密码"), EqualTo("new", "两次输入不一致")],
     )
 
 
-def team_choices(teams) -> list[tuple[str, str]]:
-    return [("", "(无团队)")] + [(str(t.id), t.name) for t in teams]
+def team_choices(teams) -> list[SelectChoice]:
+    return [SelectChoice("", "(无团队)")] + [SelectChoice(str(t.id), t.name) for t in teams]
 
 
 class UserForm(FlaskForm):
@@ -33,7 +41,9 @@ class UserForm(FlaskForm):
         ],
     )
     display_name = StringField("姓名", validators=[DataRequired("请输入姓名"), Length(max=64)])
-    role = SelectField("角色", choices=[(r.value, r.label) for r in Role], default=Role.AGENT.value)
+    role = SelectField(
+        "角色", choices=[SelectChoice(r.value, r.label) for r in Role], default=Role.AGENT.value
+    )
     team_id = SelectField("团队", choices=[], validators=[Optional()])
     joined_on = DateField("入职日期", validators=[DataRequired("请选择入职日期")])
 

@@ -4,6 +4,5 @@ from .models import AuditEvent
 
 def record(actor, action: str, target: str, detail: dict) -> None:
     """Add an audit row to the current transaction (committed with the change it explains)."""
-    db.session.add(
-        AuditEvent(actor_id=actor.id if actor else None, action=action, target=target, detail=detail)
-    )
+    actor_id = actor.id if actor else None
+    db.session.add(AuditEvent(actor_id=actor_id, action=action, target=target, detail=detail))

@@ -24,9 +24,8 @@ class ExamAdjustment:
 def exam_adjustment(score: float, rules: AssessmentRules) -> ExamAdjustment | None:
     """Below the pass line deducts (class B); a perfect paper adds; anything else is neutral."""
     if score < rules.exam_pass_line:
-        return ExamAdjustment(
-            "exam_below_pass", rules.exam_fail_points, f"客服考试得分 {score:g},低于 {rules.exam_pass_line:g} 分"
-        )
+        reason = f"客服考试得分 {score:g},低于 {rules.exam_pass_line:g} 分"
+        return ExamAdjustment("exam_below_pass", rules.exam_fail_points, reason)
     if score >= rules.exam_full_marks:
         return ExamAdjustment("exam_perfect", rules.exam_perfect_points, "客服考试分数为满分")
     return None

@@ -90,7 +90,7 @@ def _json_responses(payload) -> dict[int, list]:
     for position, value in answers.items():
         if not str(position).isdigit() or not isinstance(value, list):
             abort(400)
-        if not all(isinstance(v, bool) or isinstance(v, int) for v in value):
+        if not all(isinstance(v, bool | int) for v in value):
             abort(400)
         responses[int(position)] = value
     return responses

@@ -74,7 +74,8 @@ def load_bank(directory: Path) -> list[BankQuestion]:
         problems.extend(errors)
         for question in parsed:
             if question.key in seen:
-                problems.append(f"{path.name}: 题目编号 {question.key} 与 {seen[question.key]} 重复")
+                first = seen[question.key]
+                problems.append(f"{path.name}: 题目编号 {question.key} 与 {first} 重复")
             seen[question.key] = path.name
             questions.append(question)
     if problems:

@@ -1,0 +1,110 @@
+"""Every registered route, requested by every role and anonymously, against the allowed matrix.
+
+A route added without an entry here fails `test_the_matrix_covers_every_route`; a route
+added without an access declaration is refused to everyone by the before-request check and
+fails its row here.
+"""
+
+import pytest
+
+from tests.conftest import login
+from tests.exams.test_exam_flow import make_exam
+from trainer.accounts.access import PUBLIC
+from trainer.accounts.models import utcnow
+from trainer.accounts.roles import Role
+from trainer.exams.service import start
+
+A, L, M, D = Role.AGENT, Role.LEAD, Role.MANAGER, Role.ADMIN
+ANYONE = {A, L, M, D}
+EXPECTED = {
+    "static": PUBLIC,
+    "health.healthz": PUBLIC,
+    "accounts.login": PUBLIC,
+    "accounts.home": ANYONE,
+    "accounts.logout": ANYONE,
+    "accounts.change_password": ANYONE,
+    "learning.catalog": ANYONE,
+    "learning.read": ANYONE,
+    "learning.complete": ANYONE,
+    "learning.dashboard": {A},
+    "exams.index": {A},
+    "exams.start": {A},
+    "exams.take": {A},
+    "exams.autosave": {A},
+    "exams.submit": {A},
+    "exams.result": {A},
+    "exams.manage": {M, D},
+    "reports.pass_rates": {L, M, D},
+    "admin.users": {D},
+    "admin.new_user": {D},
+    "admin.import_users": {D},
+    "admin.reset_password": {D},
+    "admin.toggle_active": {D},
+    "admin.teams": {D},
+}
+
+
+def test_the_matrix_covers_every_route(app):
+    assert {rule.endpoint for rule in app.url_map.iter_rules()} == set(EXPECTED)
+
+
+def test_every_view_declares_its_access(app):
+    undeclared = [name for name, view in app.view_functions.items()
+                  if name != "static" and not hasattr(view, "allowed_roles")]
+    assert undeclared == []
+
+
+@pytest.fixture
+def world(app, make_user, bank):
+    users = {role: make_user(role, username=f"matrix-{role.value}") for role in Role}
+    exam = make_exam()
+    attempt = start(exam, users[A], utcnow())
+    return users, {"exam_id": exam.id, "attempt_id": attempt.id,
+                   "user_id": users[A].id, "slug": "etiquette", "filename": "css/app.css"}
+
+
+def requests(app, values):
+    for rule in app.url_map.iter_rules():
+        path = rule.build(values, append_unknown=False)[1]
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule.endpoint, method, path
+
+
+def call(client, method, path):
+    if method == "GET":
+        return client.get(path)
+    if path.endswith("/answers"):
+        return client.post(path, json={"answers": {}})
+    return client.post(path, data={})
+
+
+def refused_as_anonymous(response):
+    """Flask-Login's refusal: to the login page, remembering where the user was going."""
+    return response.status_code == 302 and response.location.startswith("/login?next=")
+
+
+def test_anonymous_users_are_sent_to_login(app, world):
+    _users, values = world
+    for endpoint, method, path in requests(app, values):
+        response = call(app.test_client(), method, path)
+        if EXPECTED[endpoint] == PUBLIC:
+            assert response.status_code < 400, (endpoint, method)
+            assert not refused_as_anonymous(response), (endpoint, method)
+        else:
+            assert refused_as_anonymous(response), (endpoint, method, response.status_code)
+
+
+@pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
+def test_each_role_reaches_exactly_its_routes(app, world, role):
+    users, values = world
+    for endpoint, method, path in requests(app, values):
+        client = app.test_client()
+        login(client, users[role].username)
+        response = call(client, method, path)
+        allowed = EXPECTED[endpoint] == PUBLIC or role in EXPECTED[endpoint]
+        if allowed:
+            assert response.status_code != 403, (role, endpoint, method)
+            assert response.status_code < 500, (role, endpoint, method)
+            assert not refused_as_anonymous(response), (role, endpoint, method)
+        else:
+            assert response.status_code == 403, (role, endpoint, method, response.status_code)

@@ -1,0 +1,233 @@
+from datetime import timedelta
+
+import pytest
+
+from tests.conftest import login
+from trainer.accounts.models import utcnow
+from trainer.accounts.roles import Role
+from trainer.assessment.models import LedgerItem
+from trainer.exams import service
+from trainer.exams.blueprint import default_monthly
+from trainer.exams.models import Attempt, Exam, Paper
+from trainer.extensions import db
+from trainer.questions.bank import CATEGORIES
+from trainer.questions.models import QuestionVersion
+
+
+def make_exam(month="2026-11", opens=None, closes=None, duration=30):
+    now = utcnow()
+    exam = Exam(month=month, title=f"{month} 月度考试", opens_at=opens or now - timedelta(hours=1),
+                closes_at=closes or now + timedelta(days=1), duration_minutes=duration,
+                blueprint=default_monthly(CATEGORIES).to_json())
+    db.session.add(exam)
+    db.session.commit()
+    return exam
+
+
+@pytest.fixture
+def exam(bank):
+    return make_exam()
+
+
+@pytest.fixture
+def agent(make_user):
+    return make_user(Role.AGENT)
+
+
+@pytest.fixture
+def agent_client(client, agent):
+    login(client, agent.username)
+    return client
+
+
+def start(client, exam) -> Attempt:
+    response = client.post(f"/exams/{exam.id}/start")
+    assert response.status_code == 302
+    attempt_id = int(response.location.rsplit("/", 1)[1])
+    return db.session.get(Attempt, attempt_id)
+
+
+def displayed_key(item):
+    version = db.session.get(QuestionVersion, item["version_id"])
+    if version.question.qtype == "truefalse":
+        return version, list(version.answer)
+    return version, [item["option_order"].index(i) for i in version.answer]
+
+
+def right_answers(attempt):
+    return {str(p): displayed_key(item)[1] for p, item in enumerate(attempt.paper.items)}
+
+
+def wrong_answers(attempt):
+    answers = {}
+    for position, item in enumerate(attempt.paper.items):
+        version, key = displayed_key(item)
+        if version.question.qtype == "truefalse":
+            answers[str(position)] = [not key[0]]
+        else:
+            answers[str(position)] = [next(d for d in range(len(item["option_order"]))
+                                           if d not in key)]
+    return answers
+
+
+def test_paper_follows_the_blueprint_and_hides_the_key(agent_client, exam):
+    attempt = start(agent_client, exam)
+    items = attempt.paper.items
+    assert len(items) == 16
+    versions = [db.session.get(QuestionVersion, i["version_id"]) for i in items]
+    cells = sorted((v.question.category, v.question.difficulty) for v in versions)
+    assert cells == sorted((c, d) for c in CATEGORIES for d in (1, 2))
+    page = agent_client.get(f"/attempts/{attempt.id}").text
+    for version in versions:
+        assert version.stem in page
+        if version.explanation:
+            assert version.explanation not in page
+    assert "answer" not in page.lower().replace("answers", "")
+
+
+def test_starting_twice_resumes_the_same_attempt(agent_client, exam):
+    assert start(agent_client, exam).id == start(agent_client, exam).id
+
+
+def test_autosave_keeps_answers_in_original_option_terms(agent_client, exam):
+    attempt = start(agent_client, exam)
+    answers = right_answers(attempt)
+    reply = agent_client.post(f"/attempts/{attempt.id}/answers", json={"answers": answers})
+    assert reply.status_code == 200 and reply.json["saved"] == 16
+    assert 0 < reply.json["remaining_seconds"] <= 30 * 60
+    page = agent_client.get(f"/attempts/{attempt.id}").text
+    assert page.count("checked") >= 16
+    db.session.refresh(attempt)
+    for answer in attempt.answers:
+        version = db.session.get(QuestionVersion, answer.version_id)
+        assert answer.response == list(version.answer)
+
+
+def test_autosave_rejects_malformed_payloads(agent_client, exam):
+    attempt = start(agent_client, exam)
+    for payload in ({"answers": {"x": [1]}}, {"answers": {"0": "A"}}, {"nope": 1},
+                    {"answers": {"0": ["1"]}}):
+        assert agent_client.post(f"/attempts/{attempt.id}/answers",
+                                 json=payload).status_code == 400
+
+
+def test_perfect_paper_adds_five_to_the_month(agent_client, agent, exam):
+    attempt = start(agent_client, exam)
+    agent_client.post(f"/attempts/{attempt.id}/answers", json={"answers": right_answers(attempt)})
+    result = agent_client.post(f"/attempts/{attempt.id}/submit")
+    assert result.location == f"/attempts/{attempt.id}/result"
+    page = agent_client.get(result.location).text
+    assert 'data-score>100.0<' in page and "+5" in page
+    items = db.session.scalars(db.select(LedgerItem).where(LedgerItem.user_id == agent.id)).all()
+    assert [(i.month, i.points, i.code) for i in items] == [("2026-11", 5, "exam_perfect")]
+
+
+def test_failed_paper_deducts_five_and_shows_the_review(agent_client, agent, exam):
+    attempt = start(agent_client, exam)
+    agent_client.post(f"/attempts/{attempt.id}/answers", json={"answers": wrong_answers(attempt)})
+    page = agent_client.post(f"/attempts/{attempt.id}/submit", follow_redirects=True).text
+    assert "data-score>0.0<" in page and "未通过" in page and "解析" in page
+    points = db.session.scalars(db.select(LedgerItem.points).where(
+        LedgerItem.user_id == agent.id)).all()
+    assert points == [-5]
+
+
+def test_submitting_twice_adjusts_the_month_once(agent_client, agent, exam):
+    attempt = start(agent_client, exam)
+    agent_client.post(f"/attempts/{attempt.id}/answers", json={"answers": wrong_answers(attempt)})
+    agent_client.post(f"/attempts/{attempt.id}/submit")
+    agent_client.post(f"/attempts/{attempt.id}/submit")
+    assert db.session.scalar(db.select(db.func.count(LedgerItem.id)).where(
+        LedgerItem.user_id == agent.id)) == 1
+
+
+def test_submit_form_without_javascript_is_graded(agent_client, exam):
+    attempt = start(agent_client, exam)
+    form = {}
+    for position, value in right_answers(attempt).items():
+        if value in ([True], [False]):
+            form[f"q{position}"] = "true" if value[0] else "false"
+        else:
+            form[f"q{position}"] = [str(v) for v in value]
+    agent_client.post(f"/attempts/{attempt.id}/submit", data=form)
+    db.session.refresh(attempt)
+    assert attempt.score == 100.0
+
+
+def test_an_answer_one_second_late_is_refused_and_autosaved_answers_count(app, agent_client,
+                                                                           exam):
+    attempt = start(agent_client, exam)
+    answers = right_answers(attempt)
+    first_half = {k: v for k, v in answers.items() if int(k) < 8}
+    service.save_answers(attempt, {int(k): v for k, v in first_half.items()}, attempt.ends_at)
+    late = attempt.ends_at + timedelta(seconds=1)
+    with pytest.raises(service.ExamClosed):
+        service.save_answers(attempt, {int(k): v for k, v in answers.items()}, late)
+    service.finish(attempt, late)
+    assert attempt.correct == 8 and attempt.score == 50.0
+    assert attempt.submitted_at == attempt.ends_at
+
+
+def test_expired_attempt_is_graded_on_its_autosaved_answers(agent_client, exam):
+    attempt = start(agent_client, exam)
+    agent_client.post(f"/attempts/{attempt.id}/answers", json={"answers": right_answers(attempt)})
+    attempt.ends_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    late = agent_client.post(f"/attempts/{attempt.id}/answers", json={"answers": {"0": [0]}})
+    assert late.status_code == 409 and "自动保存的答案均已保留" in late.json["error"]
+    page = agent_client.get(f"/attempts/{attempt.id}", follow_redirects=True).text
+    assert "data-score>100.0<" in page
+
+
+def test_agents_cannot_reach_each_others_attempts(app, agent_client, exam, make_user):
+    attempt = start(agent_client, exam)
+    other = app.test_client()
+    login(other, make_user(Role.AGENT).username)
+    for url in (f"/attempts/{attempt.id}", f"/attempts/{attempt.id}/result"):
+        assert other.get(url).status_code == 404
+    assert other.post(f"/attempts/{attempt.id}/answers", json={"answers": {}}).status_code == 404
+    assert other.post(f"/attempts/{attempt.id}/submit").status_code == 404
+
+
+def test_closed_exams_cannot_be_started(agent_client, bank):
+    past = make_exam(opens=utcnow() - timedelta(days=3), closes=utcnow() - timedelta(days=1))
+    response = agent_client.post(f"/exams/{past.id}/start", follow_redirects=True)
+    assert "考试不在开放时间内" in response.text
+
+
+def test_last_months_questions_are_not_repeated(agent_client, agent, bank):
+    previous = make_exam(month="2026-10", opens=utcnow() - timedelta(days=40),
+                         closes=utcnow() - timedelta(days=30))
+    old = {i["version_id"] for i in service.paper_for(previous, agent).items}
+    db.session.commit()
+    attempt = start(agent_client, make_exam(month="2026-11"))
+    assert not old & {i["version_id"] for i in attempt.paper.items}
+
+
+def test_papers_differ_between_agents_but_not_in_make_up(app, exam, make_user):
+    papers = [service.paper_for(exam, make_user(Role.AGENT)) for _ in range(4)]
+    db.session.commit()
+    assert len({tuple(i["version_id"] for i in p.items) for p in papers}) > 1
+    assert db.session.scalar(db.select(db.func.count(Paper.id))) == 4
+
+
+def test_manager_schedules_an_exam_in_local_time(client, make_user, bank):
+    login(client, make_user(Role.MANAGER).username)
+    page = client.get("/manage/exams").text
+    assert "创建月度考试" in page
+    response = client.post("/manage/exams", data={
+        "month": "2026-12", "title": "十二月考试", "opens_at": "2026-12-20T09:00",
+        "closes_at": "2026-12-25T18:00", "duration_minutes": "30"})
+    assert response.status_code == 302
+    exam = db.session.scalars(db.select(Exam)).one()
+    assert exam.opens_at.hour == 1  # 09:00 in Asia/Shanghai is 01:00 UTC
+    assert "2026-12-20 09:00" in client.get("/manage/exams").text
+
+
+def test_exam_form_errors_keep_the_input(client, make_user):
+    login(client, make_user(Role.MANAGER).username)
+    page = client.post("/manage/exams", data={
+        "month": "2026-13", "title": "保留标题", "opens_at": "2026-12-20T09:00",
+        "closes_at": "2026-12-19T09:00", "duration_minutes": "1"}).text
+    assert "格式为 YYYY-MM" in page and "截止时间必须晚于开放时间" in page
+    assert "5–240" in page and 'value="保留标题"' in page
