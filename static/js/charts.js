@@ -12,6 +12,7 @@
     },
     options: {
       responsive: true,
+      animation: false,
       scales: { y: { min: 0, max: 100, ticks: { callback: (v) => v + "%" } } },
       plugins: { legend: { display: false } },
     },
