@@ -97,6 +97,14 @@ def test_seed_demo_builds_a_living_organization_once(fresh_app):
     assert db.session.scalar(select(func.count(User.id))) == users
 
 
+def test_seed_demo_refuses_a_database_with_a_real_organization(fresh_app):
+    invoke(fresh_app, "init-db")
+    invoke(fresh_app, "create-admin", "boss", "--password", "Str0ngPass")
+    result = invoke(fresh_app, "seed-demo")
+    assert result.exit_code != 0 and "空数据库" in result.output
+    assert db.session.scalar(select(func.count(User.id))) == 1
+
+
 def test_content_check(fresh_app):
     result = invoke(fresh_app, "content", "check")
     assert result.exit_code == 0 and "题目 64 道" in result.output

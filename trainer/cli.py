@@ -50,12 +50,14 @@ def register(app: Flask) -> None:
     @app.cli.command("seed-demo")
     def seed_demo():
         """Create the demo organization (once) and print its logins."""
-        from .demo import DEMO_PASSWORD, seed
+        from .demo import DEMO_PASSWORD, NotEmpty, seed
 
         try:
             logins = seed()
         except OperationalError as exc:
             raise _database_error(exc) from None
+        except NotEmpty as exc:
+            raise click.ClickException(str(exc)) from None
         click.echo(f"演示账号(密码均为 {DEMO_PASSWORD}):")
         for username, label in logins:
             click.echo(f"  {label:<8} {username}")

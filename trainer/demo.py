@@ -62,12 +62,20 @@ def _months_back(current: str, count: int) -> list[str]:
     return list(reversed(months))
 
 
+class NotEmpty(Exception):
+    """The database holds a real organization; demo people must not be mixed into it."""
+
+
 def seed() -> list[tuple[str, str]]:
     """Create the organization once; later calls only return the logins."""
-    if db.session.scalar(select(User.id).where(User.username == "admin")) is None:
+    logins = list(_logins())
+    demo = db.session.scalar(select(User.id).where(User.username.in_([u for u, _ in logins])))
+    if demo is None:
+        if db.session.scalar(select(User.id).limit(1)) is not None:
+            raise NotEmpty("数据库中已有其他用户:演示数据只能创建在空数据库中")
         _create(random.Random(2026))
         db.session.commit()
-    return [(u, label) for u, label in _logins()]
+    return logins
 
 
 def _logins():
@@ -123,11 +131,14 @@ def _create(rng: random.Random) -> None:
 
 
 def _exam(month: str, manager: User, closed: bool) -> Exam:
+    """Past exams ran the 20th–26th; the current month's is open all month, for the demo."""
     start = _month_start(month)
+    if closed:
+        opens, closes = start + timedelta(days=19, hours=9), start + timedelta(days=25, hours=18)
+    else:
+        opens, closes = start, _month_end(month) - timedelta(minutes=1)
     exam = Exam(month=month, title=f"{start.year}年{start.month}月 月度考试",
-                opens_at=from_local(start + timedelta(days=19, hours=9)),
-                closes_at=from_local(start + timedelta(days=25, hours=18) if closed
-                                     else _month_end(month)),
+                opens_at=from_local(opens), closes_at=from_local(closes),
                 duration_minutes=30, blueprint=default_monthly(CATEGORIES).to_json(),
                 created_by_id=manager.id)
     db.session.add(exam)
@@ -137,7 +148,9 @@ def _exam(month: str, manager: User, closed: bool) -> Exam:
 
 def _sit(exam: Exam, agent: User, skill: float, rng: random.Random) -> None:
     paper = exams.paper_for(exam, agent)
-    started = exam.opens_at + timedelta(hours=rng.randint(0, 100))
+    # Office hours: the window opens at 09:00 local time.
+    started = exam.opens_at + timedelta(days=rng.randint(0, 5), hours=rng.randint(0, 8),
+                                        minutes=rng.randint(0, 59))
     attempt = Attempt(paper_id=paper.id, started_at=started,
                       ends_at=started + timedelta(minutes=exam.duration_minutes))
     db.session.add(attempt)

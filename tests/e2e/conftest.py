@@ -6,15 +6,27 @@ import subprocess
 import sys
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "test-artifacts"
-ADMIN_PASSWORD = "Adm1nPass"
+
+
+@dataclass
+class LiveServer:
+    base: str
+    engine: Engine  # the server's database, for what a browser must never see (answer keys)
+    backend: str
+    env: dict
+
+    def flask(self, *args: str) -> None:
+        subprocess.run([sys.executable, "-m", "flask", "--app", "trainer", *args],
+                       env=self.env, cwd=ROOT, check=True, capture_output=True)
 
 
 def free_port() -> int:
@@ -44,10 +56,7 @@ def live_server(request, tmp_path):
     url = fresh_database(backend, tmp_path)
     env = {**os.environ, "TRAINER_ENV": "development", "DATABASE_URL": url,
            "TRAINER_INSTANCE": str(tmp_path)}
-    flask = [sys.executable, "-m", "flask", "--app", "trainer"]
-    subprocess.run([*flask, "init-db"], env=env, cwd=ROOT, check=True, capture_output=True)
-    subprocess.run([*flask, "create-admin", "admin", "--password", ADMIN_PASSWORD], env=env,
-                   cwd=ROOT, check=True, capture_output=True)
+    LiveServer("", None, request.param, env).flask("init-db")
     port = free_port()
     log = open(tmp_path / "server.log", "w")  # noqa: SIM115  (closed after the server stops)
     server = subprocess.Popen(
@@ -65,7 +74,7 @@ def live_server(request, tmp_path):
                 raise RuntimeError((tmp_path / "server.log").read_text()) from None
             time.sleep(0.2)
     engine = create_engine(url)
-    yield base, engine, request.param
+    yield LiveServer(base, engine, request.param, env)
     engine.dispose()
     server.terminate()
     server.wait(timeout=10)

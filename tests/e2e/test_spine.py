@@ -9,9 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import text
 
-from tests.e2e.conftest import ADMIN_PASSWORD
-
 pytestmark = pytest.mark.e2e
+ADMIN_PASSWORD = "Adm1nPass"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
@@ -77,7 +76,8 @@ def paper_key(engine, attempt_id):
 
 def test_a_new_agent_goes_from_first_login_to_the_managers_pass_rate(live_server, browser,
                                                                      shoot):
-    base, engine, backend = live_server
+    base, engine, backend = live_server.base, live_server.engine, live_server.backend
+    live_server.flask("create-admin", "admin", "--password", ADMIN_PASSWORD)
     page = browser.new_page(locale="zh-CN")
     page.on("dialog", lambda dialog: dialog.accept())
 
