@@ -108,3 +108,20 @@ def test_each_role_reaches_exactly_its_routes(app, world, role):
             assert not refused_as_anonymous(response), (role, endpoint, method)
         else:
             assert response.status_code == 403, (role, endpoint, method, response.status_code)
+
+
+def test_every_post_route_refuses_a_request_without_csrf_token(backend_url, world):
+    from tests.accounts.test_auth import token
+    from tests.conftest import PASSWORD, make_app
+
+    users, values = world
+    app = make_app(backend_url, WTF_CSRF_ENABLED=True)
+    posts = [(e, p) for e, m, p in requests(app, values) if m == "POST"]
+    assert len(posts) >= 10
+    for role in (A, D):
+        client = app.test_client()
+        client.post("/login", data={"username": users[role].username, "password": PASSWORD,
+                                    "csrf_token": token(client.get("/login").text)})
+        assert client.get("/learn").status_code == 200
+        for endpoint, path in posts:
+            assert call(client, "POST", path).status_code == 400, (role, endpoint)

@@ -66,7 +66,7 @@ def live_server(request, tmp_path):
     deadline = time.monotonic() + 30
     while True:
         try:
-            urllib.request.urlopen(f"{base}/healthz", timeout=1)  # noqa: S310
+            urllib.request.urlopen(f"{base}/healthz", timeout=1)
             break
         except OSError:
             if time.monotonic() > deadline or server.poll() is not None:

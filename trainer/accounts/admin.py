@@ -7,7 +7,7 @@ from sqlalchemy import select
 from ..extensions import db
 from . import service
 from .access import allow
-from .forms import ConfirmForm, RosterForm, TeamForm, UserForm, team_choices
+from .forms import RosterForm, TeamForm, UserForm, team_choices
 from .models import Team, User
 from .roles import Role
 from .roster import COLUMNS, decode, parse
@@ -27,7 +27,7 @@ def _user_or_404(user_id: int) -> User:
 @allow(Role.ADMIN)
 def users():
     people = db.session.scalars(select(User).order_by(User.is_active_account.desc(), User.username))
-    return render_template("admin/users.html", users=people.all(), confirm=ConfirmForm())
+    return render_template("admin/users.html", users=people.all())
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -78,8 +78,6 @@ def import_users():
 @allow(Role.ADMIN)
 def reset_password(user_id: int):
     user = _user_or_404(user_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
     password = service.reset_password(user, current_user)
     return render_template("admin/credentials.html", created=[(user, password)], reset=True)
 
@@ -88,8 +86,6 @@ def reset_password(user_id: int):
 @allow(Role.ADMIN)
 def toggle_active(user_id: int):
     user = _user_or_404(user_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
     if user.id == current_user.id:
         flash("不能停用自己的账号", "danger")
     else:

@@ -57,7 +57,3 @@ class RosterForm(FlaskForm):
 
 class TeamForm(FlaskForm):
     name = StringField("团队名称", validators=[DataRequired("请输入团队名称"), Length(max=64)])
-
-
-class ConfirmForm(FlaskForm):
-    """A body-less POST (reset, deactivate) still carries its CSRF token."""
