@@ -151,14 +151,45 @@ def test_json_posts_need_the_csrf_header(csrf_app, make_user):
     assert response.status_code == 404  # past CSRF; the attempt does not exist
 
 
-def test_login_is_rate_limited(backend_url, make_user):
-    app = make_app(backend_url, RATELIMIT_ENABLED=True, RATELIMIT_LOGIN="3 per minute")
-    with app.app_context():
-        client = app.test_client()
-        codes = [login(client, "someone", "wrong-pass1").status_code for _ in range(4)]
-        assert codes == [200, 200, 200, 429]
-        assert "操作过于频繁" in login(client, "someone", "wrong-pass1").text
-        assert client.get("/login").status_code == 200  # only attempts are limited
+def test_login_attempts_are_limited_per_account_and_address(backend_url):
+    app = make_app(backend_url, RATELIMIT_ENABLED=True, RATELIMIT_LOGIN="3 per minute",
+                   RATELIMIT_STORAGE_URI="memory://")
+    client = app.test_client()
+    codes = [login(client, "someone", "wrong-pass1").status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    assert "操作过于频繁" in login(client, "Someone ", "wrong-pass1").text
+    assert client.get("/login").status_code == 200  # only attempts are limited
+    # A colleague at the same office address is not locked out by someone else's typos.
+    assert login(client, "colleague", "wrong-pass1").status_code == 200
+
+
+def test_one_address_has_a_looser_ceiling(backend_url):
+    app = make_app(backend_url, RATELIMIT_ENABLED=True, RATELIMIT_LOGIN_PER_ADDRESS="5 per minute",
+                   RATELIMIT_STORAGE_URI="memory://")
+    client = app.test_client()
+    codes = [login(client, f"user{n}", "wrong-pass1").status_code for n in range(6)]
+    assert codes == [200] * 5 + [429]
+
+
+def redis_available() -> bool:
+    import socket
+
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", 6379)) == 0
+
+
+@pytest.mark.skipif(not redis_available(), reason="no Redis on 127.0.0.1:6379")
+def test_limits_hold_across_workers_through_redis(backend_url):
+    import uuid
+
+    settings = {"RATELIMIT_ENABLED": True, "RATELIMIT_LOGIN": "3 per minute",
+                "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/15",
+                "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}"}
+    first, second = make_app(backend_url, **settings), make_app(backend_url, **settings)
+    clients = [first.test_client(), second.test_client()]
+    codes = [login(clients[n % 2], "someone", "wrong-pass1").status_code for n in range(4)]
+    assert codes == [200, 200, 200, 429]
 
 
 def test_production_cookies_are_secure(backend_url):

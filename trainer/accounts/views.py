@@ -10,6 +10,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
 from ..extensions import limiter
@@ -46,9 +47,17 @@ def home():
     return redirect(home_for(current_user))
 
 
+def _address_and_username() -> str:
+    return f"{get_remote_address()}/{request.form.get('username', '').strip().lower()}"
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"])
+# Guessing one account's password is slowed per account and address; a whole office behind
+# one NAT address logging in at shift start only meets the looser per-address ceiling.
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"],
+               key_func=_address_and_username)
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN_PER_ADDRESS"], methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
