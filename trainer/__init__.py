@@ -8,7 +8,7 @@ from sqlalchemy.exc import ArgumentError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as settings
-from .extensions import csrf, db, limiter, login_manager, migrate
+from .extensions import csrf, db, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -71,7 +71,6 @@ def _init_security(app: Flask) -> None:
     from .accounts.service import load_session_user
 
     csrf.init_app(app)
-    limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "请先登录"
@@ -93,6 +92,7 @@ def _init_security(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from .accounts.admin import bp as admin
     from .accounts.views import bp as accounts
+    from .accounts.views import limit_login_attempts
     from .exams.views import bp as exams
     from .health import bp as health
     from .learning.views import bp as learning
@@ -100,6 +100,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (accounts, admin, learning, exams, reports, health):
         app.register_blueprint(blueprint)
+    limit_login_attempts(app)
 
     for code in (400, 403, 404, 405, 409, 413, 429, 500):
         app.register_error_handler(code, _error_page)

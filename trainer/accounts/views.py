@@ -2,7 +2,6 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -10,10 +9,10 @@ from flask import (
     session,
     url_for,
 )
+from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 
-from ..extensions import limiter
 from . import service
 from .access import allow, before_password_change, public
 from .forms import ChangePasswordForm, LoginForm
@@ -51,13 +50,25 @@ def _address_and_username() -> str:
     return f"{get_remote_address()}/{request.form.get('username', '').strip().lower()}"
 
 
+def limit_login_attempts(app) -> None:
+    """Wrap the login view in this app's own limiter.
+
+    A limiter per app, not a module-level one: Flask-Limiter keeps its storage and settings on
+    the instance, so one instance shared by several apps would run them all on the last one's.
+    Guessing one account's password is slowed per account and address; a whole office behind
+    one NAT address logging in at shift start only meets the looser per-address ceiling.
+    """
+    limiter = Limiter(get_remote_address, app=app, default_limits=[])
+    app.extensions["trainer.limiter"] = limiter  # the decorators below hold it only weakly
+    view = app.view_functions["accounts.login"]
+    view = limiter.limit(app.config["RATELIMIT_LOGIN_PER_ADDRESS"], methods=["POST"])(view)
+    view = limiter.limit(app.config["RATELIMIT_LOGIN"], methods=["POST"],
+                         key_func=_address_and_username)(view)
+    app.view_functions["accounts.login"] = view
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @public
-# Guessing one account's password is slowed per account and address; a whole office behind
-# one NAT address logging in at shift start only meets the looser per-address ceiling.
-@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"], methods=["POST"],
-               key_func=_address_and_username)
-@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN_PER_ADDRESS"], methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
