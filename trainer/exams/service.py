@@ -6,6 +6,7 @@ from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ..accounts.models import User, utcnow
 from ..assessment.service import apply_exam_score
@@ -55,7 +56,7 @@ def _candidates() -> list[Candidate]:
         .join(Question, Question.current_version_id == QuestionVersion.id)
         .where(Question.retired.is_(False))
     )
-    return [Candidate(v, q, c, d, len(opts) or 2) for v, q, c, d, opts in rows]
+    return [Candidate(v, q, c, d, len(opts)) for v, q, c, d, opts in rows]
 
 
 def _recent_question_ids(exam: Exam, user: User) -> set[int]:
@@ -103,8 +104,9 @@ def start(exam: Exam, user: User, now: datetime) -> Attempt:
 
 def _versions(paper: Paper) -> dict[int, QuestionVersion]:
     ids = [item["version_id"] for item in paper.items]
-    return {v.id: v for v in db.session.scalars(
-        select(QuestionVersion).where(QuestionVersion.id.in_(ids)))}
+    query = (select(QuestionVersion).where(QuestionVersion.id.in_(ids))
+             .options(joinedload(QuestionVersion.question)))
+    return {v.id: v for v in db.session.scalars(query)}
 
 
 def _original(response: list, option_order: list[int], qtype: str) -> list:
