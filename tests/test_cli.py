@@ -156,3 +156,21 @@ def test_gunicorn_refuses_too(tmp_path):
         env={**env, "DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
              "TRAINER_INSTANCE": str(tmp_path)})
     assert result.returncode == 3 and "SECRET_KEY" in result.stderr
+
+
+def test_demo_logins_show_on_the_login_page_only_in_development(fresh_url):
+    development = make_app(fresh_url, TRAINER_ENV="development")
+    production = make_app(fresh_url, TRAINER_ENV="production")
+    with development.app_context():
+        invoke(development, "init-db")
+        assert "data-demo-logins" not in development.test_client().get("/login").text
+        invoke(development, "seed-demo")
+        page = development.test_client().get("/login").text
+        assert "data-demo-logins" in page and "demo1234" in page and "manager" in page
+        db.session.remove()
+    with production.app_context():
+        assert "data-demo-logins" not in production.test_client().get("/login").text
+        db.session.remove()
+        db.engine.dispose()
+    with development.app_context():
+        db.engine.dispose()

@@ -66,25 +66,29 @@ class NotEmpty(Exception):
     """The database holds a real organization; demo people must not be mixed into it."""
 
 
-def seed() -> list[tuple[str, str]]:
+LOGINS = (
+    ("admin", "管理员"),
+    ("manager", "客服主管"),
+    ("lead1", "组长"),
+    ("lead2", "组长"),
+    ("agent01", "客服"),
+    ("agent19", "新人客服"),
+)
+
+
+def is_seeded() -> bool:
+    usernames = [u for u, _ in LOGINS]
+    return db.session.scalar(select(User.id).where(User.username.in_(usernames))) is not None
+
+
+def seed() -> tuple[tuple[str, str], ...]:
     """Create the organization once; later calls only return the logins."""
-    logins = list(_logins())
-    demo = db.session.scalar(select(User.id).where(User.username.in_([u for u, _ in logins])))
-    if demo is None:
+    if not is_seeded():
         if db.session.scalar(select(User.id).limit(1)) is not None:
             raise NotEmpty("数据库中已有其他用户:演示数据只能创建在空数据库中")
         _create(random.Random(2026))
         db.session.commit()
-    return logins
-
-
-def _logins():
-    yield "admin", "管理员"
-    yield "manager", "客服主管"
-    yield "lead1", "组长"
-    yield "lead2", "组长"
-    yield "agent01", "客服"
-    yield "agent19", "新人客服"
+    return LOGINS
 
 
 def _user(username, name, role, team, joined_on, certified_on=None):

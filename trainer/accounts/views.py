@@ -2,6 +2,7 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -84,7 +85,16 @@ def login():
             session.permanent = True
             login_user(user, remember=form.remember.data)
             return redirect(next_url or home_for(user))
-    return render_template("accounts/login.html", form=form)
+    return render_template("accounts/login.html", form=form, demo_logins=_demo_logins())
+
+
+def _demo_logins():
+    """On a development machine with the demo organization, the logins to try."""
+    if current_app.config["TRAINER_ENV"] != "development":
+        return None
+    from ..demo import DEMO_PASSWORD, LOGINS, is_seeded
+
+    return (LOGINS, DEMO_PASSWORD) if is_seeded() else None
 
 
 @bp.route("/logout", methods=["POST"])
