@@ -118,10 +118,3 @@ def change_own_password(user: User, new_password: str) -> None:
     record(user, "user.change_password", f"user:{user.id}", {})
     db.session.commit()
 
-
-def team_members(viewer: User):
-    """The users a viewer may see: all for managers/admins, their team for a lead."""
-    query = select(User).order_by(User.team_id, User.username)
-    if not viewer.sees_all_teams:
-        query = query.where(User.team_id == viewer.team_id)
-    return db.session.scalars(query).all()
