@@ -31,6 +31,7 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
+	$(BIN)/flask --app trainer content check
 	$(BIN)/pytest
 
 lint: $(VENV)/.installed-dev

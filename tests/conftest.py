@@ -20,6 +20,7 @@ from trainer.accounts.service import create_user
 from trainer.extensions import db
 
 PASSWORD = "Passw0rd1"
+FIXTURE_CONTENT = Path(__file__).parent / "fixtures" / "content"
 TEST_CONFIG = {
     "TESTING": True,
     "SECRET_KEY": "test-secret-key-not-for-production",
@@ -121,6 +122,9 @@ def make_user(app):
 
     def _make(role=Role.AGENT, team=None, username=None, password=PASSWORD,
               must_change_password=False, **fields):
+        # Agents are on duty (certified) unless a test says otherwise.
+        if role is Role.AGENT:
+            fields.setdefault("certified_on", date(2026, 1, 20))
         user, _ = create_user(
             username=username or f"{role.value}{next(counter)}",
             display_name=fields.pop("display_name", "测试用户"),
@@ -141,7 +145,41 @@ def login(client, username, password=PASSWORD):
 
 @pytest.fixture
 def bank(app):
-    """The shipped question bank, loaded into the test database."""
+    """The shipped content (question bank, module versions), loaded into the test database."""
     from trainer.cli import load_content
 
     return load_content()
+
+
+@pytest.fixture
+def small_content(app):
+    """Two small modules with tagged questions (tests/fixtures/content) instead of the
+    shipped curriculum, so learning tests do not depend on its wording."""
+    from trainer.cli import load_content
+
+    saved = {key: app.config[key] for key in ("COURSES_DIR", "QUESTION_BANK_DIR")}
+    app.config.update(COURSES_DIR=str(FIXTURE_CONTENT / "courses"),
+                      QUESTION_BANK_DIR=str(FIXTURE_CONTENT / "question_bank"))
+    app.extensions.pop("trainer.catalog", None)
+    load_content()
+    yield
+    app.config.update(saved)
+    app.extensions.pop("trainer.catalog", None)
+
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+def pytest_sessionstart(session):
+    """Screenshots are this run's only."""
+    for shot in ARTIFACTS.glob("*.png"):
+        shot.unlink()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Point at the browser tests' screenshots, so a reader can look at the pages."""
+    shots = sorted(ARTIFACTS.glob("*.png"))
+    if shots:
+        terminalreporter.section("screenshots")
+        for shot in shots:
+            terminalreporter.write_line(str(shot.relative_to(ARTIFACTS.parent)))

@@ -1,6 +1,9 @@
+import json
 import os
+import shutil
 import subprocess
 import sys
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -9,14 +12,19 @@ from alembic.migration import MigrationContext
 from flask_migrate import upgrade
 from sqlalchemy import func, select, text
 
-from tests.conftest import make_app
+from tests.conftest import FIXTURE_CONTENT, make_app
 from trainer import create_app
 from trainer.accounts.models import User
 from trainer.assessment.models import LedgerItem
 from trainer.config import ConfigError
-from trainer.exams.models import Attempt
+from trainer.exams.blueprint import default_monthly
+from trainer.exams.models import Attempt, Exam, Paper
+from trainer.exams.service import paper_for
 from trainer.extensions import db
 from trainer.kpi.models import MonthlyMetrics
+from trainer.learning.catalog import load_catalog
+from trainer.learning.models import ModuleRevision
+from trainer.questions.bank import CATEGORIES, load_bank
 from trainer.questions.models import QuestionVersion
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,21 +64,51 @@ def test_migrations_build_exactly_the_models(fresh_app):
     assert diff == []
 
 
+def test_the_learning_path_migration_keeps_earlier_data(fresh_app):
+    directory = fresh_app.extensions["migrate"].directory
+    upgrade(directory=directory, revision="423abf944d20")
+    with db.engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO users (id, username, display_name, password_hash, role, joined_on, "
+            "is_active_account, must_change_password, session_epoch, created_at) VALUES "
+            "(1, 'a', 'A', 'x', 'agent', '2026-10-01', true, false, 0, '2026-10-01')"))
+        conn.execute(text("INSERT INTO module_progress (user_id, module_slug, completed_at) "
+                          "VALUES (1, 'etiquette', '2026-10-02 10:00:00')"))
+        conn.execute(text(
+            "INSERT INTO exams (id, kind, month, title, opens_at, closes_at, duration_minutes, "
+            "pass_mark, blueprint, created_at) VALUES (1, 'monthly', '2026-10', 'T', "
+            "'2026-10-01', '2026-10-30', 30, 60, '[]', '2026-10-01')"))
+        conn.execute(text("INSERT INTO papers (exam_id, user_id, seed, items, created_at) "
+                          "VALUES (1, 1, 7, '[]', '2026-10-01')"))
+    upgrade(directory=directory)
+    with db.engine.connect() as conn:
+        row = conn.execute(text("SELECT module_id, read_at, quiz_passed_at, completed_at, "
+                                "completed_version FROM module_progress")).one()
+        assert row.module_id == "etiquette" and row.completed_version == 1
+        assert row.read_at is not None and row.completed_at is not None
+        assert conn.execute(text("SELECT sitting FROM papers")).scalar_one() == 1
+
+
 def test_init_db_twice_changes_nothing_the_second_time(fresh_app):
+    shipped = len(load_bank(ROOT / "question_bank"))
     first = invoke(fresh_app, "init-db")
     assert first.exit_code == 0, first.output
-    assert "新增 64" in first.output
+    assert f"新增 {shipped}," in first.output
     versions = db.session.scalar(select(func.count(QuestionVersion.id)))
+    revisions = db.session.scalar(select(func.count(ModuleRevision.id)))
+    assert revisions == len(load_catalog(ROOT / "courses"))
     second = invoke(fresh_app, "init-db")
-    assert second.exit_code == 0 and "新增 0,修订 0,未变 64" in second.output
+    assert second.exit_code == 0
+    assert f"新增 0,修订 0,未变 {shipped};课程新版本 0" in second.output
     assert db.session.scalar(select(func.count(QuestionVersion.id))) == versions
+    assert db.session.scalar(select(func.count(ModuleRevision.id))) == revisions
 
 
 def test_a_revised_question_gets_a_new_version(fresh_app, tmp_path):
     invoke(fresh_app, "init-db")
     bank = tmp_path / "bank"
-    bank.mkdir()
-    source = (ROOT / "question_bank" / "sales.yaml").read_text(encoding="utf-8")
+    shutil.copytree(ROOT / "question_bank", bank)
+    source = (bank / "sales.yaml").read_text(encoding="utf-8")
     (bank / "sales.yaml").write_text(source.replace("stem: ", "stem: (修订)", 1), encoding="utf-8")
     fresh_app.config["QUESTION_BANK_DIR"] = str(bank)
     result = invoke(fresh_app, "init-db")
@@ -105,9 +143,96 @@ def test_seed_demo_refuses_a_database_with_a_real_organization(fresh_app):
     assert db.session.scalar(select(func.count(User.id))) == 1
 
 
-def test_content_check(fresh_app):
+def test_the_shipped_content_passes_the_check(fresh_app):
     result = invoke(fresh_app, "content", "check")
-    assert result.exit_code == 0 and "题目 64 道" in result.output
+    assert result.exit_code == 0, result.output
+    assert f"题目 {len(load_bank(ROOT / 'question_bank'))} 道" in result.output
+
+
+def test_content_check_json_summary(fresh_app):
+    fresh_app.config.update(COURSES_DIR=str(FIXTURE_CONTENT / "courses"),
+                            QUESTION_BANK_DIR=str(FIXTURE_CONTENT / "question_bank"))
+    result = invoke(fresh_app, "content", "check", "--json")
+    assert result.exit_code == 0
+    summary = json.loads(result.output)
+    assert summary == {
+        "modules": 2, "questions": 20, "by_category": {"etiquette": 10, "sales": 10},
+        "by_difficulty": {"1": 8, "2": 6, "3": 6}, "by_type": {"single": 14, "truefalse": 6},
+        "by_module": {"alpha": 10, "beta": 10}, "errors": []}
+
+
+def broken_copy(tmp_path, edit_course=None, edit_bank=None):
+    shutil.copytree(FIXTURE_CONTENT, tmp_path / "content")
+    course = tmp_path / "content" / "courses" / "01-alpha.md"
+    bank = tmp_path / "content" / "question_bank" / "alpha.yaml"
+    if edit_course:
+        course.write_text(edit_course(course.read_text(encoding="utf-8")), encoding="utf-8")
+    if edit_bank:
+        bank.write_text(edit_bank(bank.read_text(encoding="utf-8")), encoding="utf-8")
+    return tmp_path / "content"
+
+
+@pytest.mark.parametrize(("course", "bank", "expected"), [
+    (lambda t: t.replace("## 第二节 {#two}", "## 第二节"), None,
+     "01-alpha.md:19: 二级标题“第二节”缺少锚点 {#id}"),
+    (lambda t: t.replace("见[第二节](#two)", "见[第二节](#gone)"), None,
+     "01-alpha.md:14: 链接 #gone 指向不存在的小节"),
+    (None, lambda t: t.replace("section: two", "section: gone", 1),
+     "alpha.yaml:17: a-002: 课程 alpha 没有小节 #gone"),
+    (None, lambda t: t.replace("answer: A", "answer: F", 1), "alpha.yaml:4: a-001: 答案"),
+])
+def test_content_check_fails_with_file_and_line(fresh_app, tmp_path, course, bank, expected):
+    content = broken_copy(tmp_path, course, bank)
+    fresh_app.config.update(COURSES_DIR=str(content / "courses"),
+                            QUESTION_BANK_DIR=str(content / "question_bank"))
+    result = invoke(fresh_app, "content", "check")
+    assert result.exit_code == 1
+    assert expected in result.output
+    summary = json.loads(invoke(fresh_app, "content", "check", "--json").output)
+    assert any(expected in e for e in summary["errors"])
+
+
+def test_content_sync_loads_changes_without_touching_past_attempts(fresh_app, tmp_path):
+    from trainer.exams.models import Answer
+
+    invoke(fresh_app, "init-db")
+    exam = Exam(month="2026-10", title="十月", opens_at=datetime(2026, 10, 1),
+                closes_at=datetime(2026, 10, 30), duration_minutes=30,
+                blueprint=default_monthly(CATEGORIES).to_json())
+    db.session.add(exam)
+    user = User(username="a1", display_name="甲", password_hash="x", role="agent",
+                session_epoch=0, joined_on=date(2026, 1, 1))
+    db.session.add(user)
+    db.session.flush()
+    paper = paper_for(exam, user)
+    attempt = Attempt(paper_id=paper.id, started_at=datetime(2026, 10, 2),
+                      ends_at=datetime(2026, 10, 2, 0, 30))
+    db.session.add(attempt)
+    db.session.flush()
+    first_version = paper.items[0]["version_id"]
+    db.session.add(Answer(attempt_id=attempt.id, position=0, version_id=first_version,
+                          response=[0]))
+    db.session.commit()
+    key = db.session.get(QuestionVersion, first_version).question.key
+
+    bank = tmp_path / "bank"
+    shutil.copytree(ROOT / "question_bank", bank)
+    for path in bank.glob("*.yaml"):
+        text = path.read_text(encoding="utf-8")
+        if f"id: {key}\n" in text:
+            head, _, tail = text.partition(f"id: {key}\n")
+            path.write_text(head + f"id: {key}\n" + tail.replace("stem: ", "stem: (新)", 1),
+                            encoding="utf-8")
+    fresh_app.config["QUESTION_BANK_DIR"] = str(bank)
+    result = invoke(fresh_app, "content", "sync")
+    assert result.exit_code == 0 and "修订 1" in result.output
+    db.session.expire_all()
+    assert db.session.get(Paper, paper.id).items[0]["version_id"] == first_version
+    answer = db.session.scalars(select(Answer)).one()
+    assert answer.version_id == first_version
+    question = db.session.get(QuestionVersion, first_version).question
+    assert question.current_version_id != first_version
+    assert question.current_version.stem.startswith("(新)")
 
 
 def test_create_admin(fresh_app):

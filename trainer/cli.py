@@ -1,5 +1,6 @@
 """Command line: `flask --app trainer init-db | seed-demo | create-admin | content check`."""
 
+import json
 from pathlib import Path
 
 import click
@@ -16,36 +17,50 @@ def _database_error(exc: OperationalError) -> click.ClickException:
     return click.ClickException(f"无法连接数据库:{reason}(请检查 DATABASE_URL)")
 
 
+class ContentInvalid(click.ClickException):
+    def __init__(self, errors: list[str]):
+        super().__init__("内容有误,未载入:\n" + "\n".join(errors))
+
+
+def _content_report():
+    from .content import check
+
+    return check(Path(current_app.config["COURSES_DIR"]),
+                 Path(current_app.config["QUESTION_BANK_DIR"]))
+
+
 def load_content() -> dict[str, int]:
-    """Validate the shipped courses and bank, then sync the bank into the database."""
-    from .learning.catalog import load_catalog
-    from .questions.bank import load_bank
+    """Validate all content, then bring the database in line with it: new and revised
+    questions, module revisions, the certification blueprint. Past attempts keep the
+    question versions they were given."""
+    from .learning.service import certification_exam, record_revisions
     from .questions.service import sync_bank
 
-    load_catalog(Path(current_app.config["COURSES_DIR"]))
-    counts = sync_bank(load_bank(Path(current_app.config["QUESTION_BANK_DIR"])))
+    report = _content_report()
+    if report.errors:
+        raise ContentInvalid(report.errors)
+    counts = sync_bank(report.questions)
+    counts["module_versions"] = record_revisions(report.modules)
+    certification_exam()
     db.session.commit()
     return counts
+
+
+def _loaded(counts: dict[str, int]) -> str:
+    return (f"题库:新增 {counts['added']},修订 {counts['revised']},未变 {counts['unchanged']};"
+            f"课程新版本 {counts['module_versions']}。")
 
 
 def register(app: Flask) -> None:
     @app.cli.command("init-db")
     def init_db():
         """Migrate the schema to head and load the shipped content (safe to repeat)."""
-        from .learning.catalog import CatalogError
-        from .questions.bank import BankError
-
         try:
             upgrade(directory=app.extensions["migrate"].directory)
             counts = load_content()
         except OperationalError as exc:
             raise _database_error(exc) from None
-        except (BankError, CatalogError) as exc:
-            raise click.ClickException(f"内容有误,未载入:\n{exc}") from None
-        click.echo(
-            f"数据库已就绪。题库:新增 {counts['added']},修订 {counts['revised']},"
-            f"未变 {counts['unchanged']}。"
-        )
+        click.echo(f"数据库已就绪。{_loaded(counts)}")
 
     @app.cli.command("seed-demo")
     def seed_demo():
@@ -89,16 +104,28 @@ def register(app: Flask) -> None:
     content = click.Group("content", help="Check the shipped courses and question bank.")
 
     @content.command("check")
-    def check():
+    @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary.")
+    def check(as_json):
         """Validate courses/ and question_bank/ without touching the database."""
-        from .learning.catalog import CatalogError, load_catalog
-        from .questions.bank import BankError, load_bank
+        report = _content_report()
+        if as_json:
+            click.echo(json.dumps(report.summary(), ensure_ascii=False, indent=2))
+        else:
+            for error in report.errors:
+                click.echo(error, err=True)
+            if not report.errors:
+                click.echo(f"课程 {len(report.modules)} 个,题目 {len(report.questions)} 道,"
+                           "全部有效。")
+        if report.errors:
+            raise SystemExit(1)
 
+    @content.command("sync")
+    def sync():
+        """Load changed content into the database of a running deployment (no restart)."""
         try:
-            modules = load_catalog(Path(app.config["COURSES_DIR"]))
-            questions = load_bank(Path(app.config["QUESTION_BANK_DIR"]))
-        except (BankError, CatalogError) as exc:
-            raise click.ClickException(str(exc)) from None
-        click.echo(f"课程 {len(modules)} 个,题目 {len(questions)} 道,全部有效。")
+            counts = load_content()
+        except OperationalError as exc:
+            raise _database_error(exc) from None
+        click.echo(f"内容已同步。{_loaded(counts)}")
 
     app.cli.add_command(content)

@@ -4,6 +4,8 @@ import os
 import secrets
 from pathlib import Path
 
+from .learning.onboarding import OnboardingRules
+
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = Path(os.environ.get("TRAINER_INSTANCE", ROOT / "instance"))
 
@@ -37,6 +39,18 @@ def _development_secret() -> str:
         path.write_text(secrets.token_hex(32))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def _onboarding_rules() -> OnboardingRules:
+    env = os.environ.get
+    return OnboardingRules(
+        practice_pass_percent=float(env("PRACTICE_PASS_PERCENT", "80")),
+        practice_questions=int(env("PRACTICE_QUESTIONS", "8")),
+        certification_pass_mark=float(env("CERT_PASS_MARK", "80")),
+        certification_cooldown_hours=int(env("CERT_COOLDOWN_HOURS", "24")),
+        certification_questions_per_module=int(env("CERT_QUESTIONS_PER_MODULE", "2")),
+        certification_minutes=int(env("CERT_MINUTES", "30")),
+    )
 
 
 def from_environment() -> dict:
@@ -74,6 +88,7 @@ def from_environment() -> dict:
         "PASSWORD_HASH_METHOD": "scrypt",
         "TIMEZONE": os.environ.get("TIMEZONE", "Asia/Shanghai"),
         "EXAM_GRACE_SECONDS": int(os.environ.get("EXAM_GRACE_SECONDS", "0")),
+        "ONBOARDING_RULES": _onboarding_rules(),
     }
 
 

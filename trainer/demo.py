@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from .accounts.models import Team, User
+from .accounts.models import Team, User, utcnow
 from .accounts.roles import Role
 from .accounts.service import create_user
 from .assessment.models import LedgerItem
@@ -20,7 +20,7 @@ from .exams.models import Attempt, Exam
 from .extensions import db
 from .kpi.models import MonthlyMetrics
 from .learning.models import ModuleProgress
-from .learning.service import catalog
+from .learning.service import catalog, certification_exam
 from .questions.bank import CATEGORIES
 from .questions.models import QuestionVersion
 
@@ -111,17 +111,16 @@ def _create(rng: random.Random) -> None:
     agents = []
     for index, name in enumerate(NAMES, start=1):
         onboarding = index > 18
+        # agent16..18 joined this quarter, so the onboarding funnel has certified hires too.
         joined = today - timedelta(days=rng.randint(3, 20) if onboarding
+                                   else rng.randint(40, 85) if index > 15
                                    else rng.randint(120, 420))
         certified = None if onboarding else joined + timedelta(days=rng.randint(5, 12))
         agents.append((_user(f"agent{index:02d}", name, Role.AGENT, teams[index % 2], joined,
                              certified), rng.uniform(0.5, 1.0)))
     db.session.flush()
 
-    modules = catalog()
-    for agent, _skill in agents:
-        read = modules if agent.certified_on else modules[: rng.randint(0, len(modules))]
-        db.session.add_all(ModuleProgress(user_id=agent.id, module_slug=m.slug) for m in read)
+    _learning(agents, rng)
 
     current = today.strftime("%Y-%m")
     for month in _months_back(current, 3):
@@ -132,6 +131,41 @@ def _create(rng: random.Random) -> None:
                 _daily_items(agent, month, rng)
                 _metrics(agent, month, skill, rng)
     _exam(current, manager, closed=False)
+
+
+# How far each onboarding agent (agent19..agent22) has got: modules completed, and whether
+# they have already failed the certification exam once.
+ONBOARDING = {19: (0, False), 20: (2, False), 21: (4, False), 22: (None, True)}
+
+
+def _learning(agents, rng: random.Random) -> None:
+    modules = catalog()
+    exam = certification_exam()
+    for number, (agent, skill) in enumerate(agents, start=1):
+        if agent.certified_on:
+            finished = datetime.combine(agent.certified_on, datetime.min.time())
+            for module in modules:
+                _progress(agent, module, finished - timedelta(days=1), complete=True)
+            _sit(exam, agent, max(skill, 0.95), rng, finished + timedelta(hours=10), sitting=1)
+            continue
+        done, failed_once = ONBOARDING[number]
+        done = len(modules) if done is None else done
+        started = datetime.combine(agent.joined_on, datetime.min.time()) + timedelta(hours=10)
+        for index, module in enumerate(modules[: done + 1]):
+            _progress(agent, module, started + timedelta(days=index), complete=index < done)
+        if failed_once:
+            _sit(exam, agent, 0.3, rng, utcnow() - timedelta(days=2), sitting=1)
+
+
+def _progress(agent: User, module, when: datetime, complete: bool) -> None:
+    sections = [s.id for s in module.sections]
+    reached = sections if complete else sections[: len(sections) // 2]
+    db.session.add(ModuleProgress(
+        user_id=agent.id, module_id=module.id, sections_reached=reached,
+        last_section=reached[-1] if reached else None, updated_at=when,
+        read_at=when if complete else None, quiz_passed_at=when if complete else None,
+        best_quiz_score=100.0 if complete else None, completed_at=when if complete else None,
+        completed_version=module.version if complete else None))
 
 
 def _exam(month: str, manager: User, closed: bool) -> Exam:
@@ -150,11 +184,12 @@ def _exam(month: str, manager: User, closed: bool) -> Exam:
     return exam
 
 
-def _sit(exam: Exam, agent: User, skill: float, rng: random.Random) -> None:
-    paper = exams.paper_for(exam, agent)
+def _sit(exam: Exam, agent: User, skill: float, rng: random.Random,
+         started: datetime | None = None, sitting: int = 1) -> None:
+    paper = exams.paper_for(exam, agent, sitting)
     # Office hours: the window opens at 09:00 local time.
-    started = exam.opens_at + timedelta(days=rng.randint(0, 5), hours=rng.randint(0, 8),
-                                        minutes=rng.randint(0, 59))
+    started = started or exam.opens_at + timedelta(
+        days=rng.randint(0, 5), hours=rng.randint(0, 8), minutes=rng.randint(0, 59))
     attempt = Attempt(paper_id=paper.id, started_at=started,
                       ends_at=started + timedelta(minutes=exam.duration_minutes))
     db.session.add(attempt)

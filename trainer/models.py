@@ -4,10 +4,10 @@ from .accounts.models import Team, User
 from .assessment.models import AuditEvent, LedgerItem
 from .exams.models import Answer, Attempt, Exam, Paper
 from .kpi.models import MonthlyMetrics
-from .learning.models import ModuleProgress
+from .learning.models import ModuleProgress, ModuleRevision, PracticeAttempt
 from .questions.models import Question, QuestionVersion
 
 __all__ = [
-    "Answer", "Attempt", "AuditEvent", "Exam", "LedgerItem", "ModuleProgress", "MonthlyMetrics",
-    "Paper", "Question", "QuestionVersion", "Team", "User",
+    "Answer", "Attempt", "AuditEvent", "Exam", "LedgerItem", "ModuleProgress", "ModuleRevision",
+    "MonthlyMetrics", "Paper", "PracticeAttempt", "Question", "QuestionVersion", "Team", "User",
 ]

@@ -1,20 +1,42 @@
-// Draws the pass-rate trend from the numbers the server put on the canvas.
+// Draws the charts from the numbers the server put on their canvases.
 (function () {
   "use strict";
-  const canvas = document.getElementById("trend");
-  if (!canvas || !window.Chart) return;
-  new Chart(canvas, {
-    type: "bar",
-    data: {
+  if (!window.Chart) return;
+
+  function data(canvas, label) {
+    return {
       labels: JSON.parse(canvas.dataset.labels),
-      datasets: [{ label: "通过率 %", data: JSON.parse(canvas.dataset.values),
+      datasets: [{ label: label, data: JSON.parse(canvas.dataset.values),
                    backgroundColor: "rgba(13, 110, 253, 0.7)", borderRadius: 4 }],
-    },
-    options: {
-      responsive: true,
-      animation: false,
-      scales: { y: { min: 0, max: 100, ticks: { callback: (v) => v + "%" } } },
-      plugins: { legend: { display: false } },
-    },
-  });
+    };
+  }
+
+  const trend = document.getElementById("trend");
+  if (trend) {
+    new Chart(trend, {
+      type: "bar",
+      data: data(trend, "通过率 %"),
+      options: {
+        responsive: true,
+        animation: false,
+        scales: { y: { min: 0, max: 100, ticks: { callback: (v) => v + "%" } } },
+        plugins: { legend: { display: false } },
+      },
+    });
+  }
+
+  const funnel = document.getElementById("funnel");
+  if (funnel) {
+    new Chart(funnel, {
+      type: "bar",
+      data: data(funnel, "人数"),
+      options: {
+        indexAxis: "y",
+        responsive: true,
+        animation: false,
+        scales: { x: { beginAtZero: true, ticks: { precision: 0 } } },
+        plugins: { legend: { display: false } },
+      },
+    });
+  }
 })();

@@ -14,14 +14,6 @@
   // Re-synchronized with the server's clock on every save.
   let deadline = Date.now() + Number(timer.dataset.remaining) * 1000;
 
-  function response(fieldset) {
-    const inputs = fieldset.querySelectorAll("input:checked");
-    if (fieldset.dataset.qtype === "truefalse") {
-      return Array.from(inputs, (i) => i.value === "true");
-    }
-    return Array.from(inputs, (i) => Number(i.value));
-  }
-
   function show(text, tone) {
     status.textContent = text;
     status.className = "small " + (tone || "text-secondary");
@@ -65,7 +57,7 @@
   form.addEventListener("change", (event) => {
     const fieldset = event.target.closest("fieldset[data-position]");
     if (!fieldset) return;
-    pending.set(fieldset.dataset.position, response(fieldset));
+    pending.set(fieldset.dataset.position, window.readResponse(fieldset));
     flush();
   });
 

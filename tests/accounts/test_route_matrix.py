@@ -13,6 +13,7 @@ from trainer.accounts.access import PUBLIC
 from trainer.accounts.models import utcnow
 from trainer.accounts.roles import Role
 from trainer.exams.service import start
+from trainer.learning.service import catalog
 
 A, L, M, D = Role.AGENT, Role.LEAD, Role.MANAGER, Role.ADMIN
 ANYONE = {A, L, M, D}
@@ -25,7 +26,13 @@ EXPECTED = {
     "accounts.change_password": ANYONE,
     "learning.catalog": ANYONE,
     "learning.read": ANYONE,
-    "learning.complete": ANYONE,
+    "learning.progress": ANYONE,
+    "learning.start_practice": ANYONE,
+    "learning.practice": ANYONE,
+    "learning.check_practice": ANYONE,
+    "learning.submit_practice": ANYONE,
+    "learning.practice_result": ANYONE,
+    "learning.start_certification": {A},
     "learning.dashboard": {A},
     "exams.index": {A},
     "exams.start": {A},
@@ -35,6 +42,7 @@ EXPECTED = {
     "exams.result": {A},
     "exams.manage": {M, D},
     "reports.pass_rates": {L, M, D},
+    "reports.onboarding_funnel": {L, M, D},
     "admin.users": {D},
     "admin.new_user": {D},
     "admin.import_users": {D},
@@ -59,8 +67,9 @@ def world(app, make_user, bank):
     users = {role: make_user(role, username=f"matrix-{role.value}") for role in Role}
     exam = make_exam()
     attempt = start(exam, users[A], utcnow())
-    return users, {"exam_id": exam.id, "attempt_id": attempt.id,
-                   "user_id": users[A].id, "slug": "etiquette", "filename": "css/app.css"}
+    module_id = catalog()[0].id
+    return users, {"exam_id": exam.id, "attempt_id": attempt.id, "user_id": users[A].id,
+                   "module_id": module_id, "filename": "css/app.css"}
 
 
 def requests(app, values):
@@ -73,8 +82,8 @@ def requests(app, values):
 def call(client, method, path):
     if method == "GET":
         return client.get(path)
-    if path.endswith("/answers"):
-        return client.post(path, json={"answers": {}})
+    if path.endswith(("/answers", "/progress", "/check")):
+        return client.post(path, json={})
     return client.post(path, data={})
 
 

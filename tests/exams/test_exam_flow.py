@@ -8,7 +8,7 @@ from trainer.accounts.roles import Role
 from trainer.assessment.models import LedgerItem
 from trainer.exams import service
 from trainer.exams.blueprint import default_monthly
-from trainer.exams.models import Attempt, Exam, Paper
+from trainer.exams.models import KIND_MONTHLY, Attempt, Exam, Paper
 from trainer.extensions import db
 from trainer.questions.bank import CATEGORIES
 from trainer.questions.models import QuestionVersion
@@ -219,7 +219,8 @@ def test_manager_schedules_an_exam_in_local_time(client, make_user, bank):
         "month": "2026-12", "title": "十二月考试", "opens_at": "2026-12-20T09:00",
         "closes_at": "2026-12-25T18:00", "duration_minutes": "30"})
     assert response.status_code == 302
-    exam = db.session.scalars(db.select(Exam)).one()
+    exam = db.session.scalars(db.select(Exam).where(Exam.title == "十二月考试")).one()
+    assert exam.kind == KIND_MONTHLY
     assert exam.opens_at.hour == 1  # 09:00 in Asia/Shanghai is 01:00 UTC
     assert "2026-12-20 09:00" in client.get("/manage/exams").text
 

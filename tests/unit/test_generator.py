@@ -58,6 +58,6 @@ def test_recent_questions_are_reused_only_when_a_quota_needs_them():
 
 
 def test_a_quota_the_bank_cannot_fill_is_refused_with_the_cell_named():
-    blueprint = Blueprint((Quota("sales", 3, 5),))
+    blueprint = Blueprint((Quota(5, category="sales", difficulty=3),))
     with pytest.raises(BankTooSmall, match="sales"):
         generate(blueprint, bank(), set(), 1)

@@ -17,3 +17,20 @@ class ExamForm(FlaskForm):
     def validate_closes_at(self, field):
         if self.opens_at.data and field.data and field.data <= self.opens_at.data:
             raise ValidationError("截止时间必须晚于开放时间")
+
+
+def responses_from_form(form) -> dict[int, list]:
+    """A submitted paper's inputs (q<position> = displayed option index, or true/false)."""
+    responses = {}
+    for name in form:
+        if not name.startswith("q"):
+            continue
+        position = name[1:]
+        if not position.isdigit():
+            continue
+        values = form.getlist(name)
+        if values in (["true"], ["false"]):
+            responses[int(position)] = [values[0] == "true"]
+        else:
+            responses[int(position)] = [int(v) for v in values if v.isdigit()]
+    return responses

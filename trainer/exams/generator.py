@@ -16,6 +16,7 @@ class Candidate:
     category: str
     difficulty: int
     option_count: int
+    module: str | None = None
 
 
 @dataclass(frozen=True)
@@ -34,15 +35,12 @@ def generate(blueprint, candidates: list[Candidate], recent_question_ids: set[in
     rng = random.Random(seed)  # noqa: S311
     chosen: list[Candidate] = []
     for quota in blueprint.quotas:
-        pool = sorted(
-            (c for c in candidates
-             if c.category == quota.category and c.difficulty == quota.difficulty),
-            key=lambda c: c.version_id,
-        )
+        taken = {c.version_id for c in chosen}
+        pool = sorted((c for c in candidates if quota.matches(c) and c.version_id not in taken),
+                      key=lambda c: c.version_id)
         if len(pool) < quota.count:
             raise BankTooSmall(
-                f"题库中 {quota.category} 难度 {quota.difficulty} 只有 {len(pool)} 题,"
-                f"需要 {quota.count} 题"
+                f"题库中符合({quota.describe()})的题只有 {len(pool)} 道,需要 {quota.count} 道"
             )
         fresh = [c for c in pool if c.question_id not in recent_question_ids]
         stale = [c for c in pool if c.question_id in recent_question_ids]
@@ -50,10 +48,10 @@ def generate(blueprint, candidates: list[Candidate], recent_question_ids: set[in
         rng.shuffle(stale)
         chosen.extend((fresh + stale)[: quota.count])
     rng.shuffle(chosen)
-    return [PaperItem(c.version_id, _option_order(rng, c.option_count)) for c in chosen]
+    return [PaperItem(c.version_id, option_order(rng, c.option_count)) for c in chosen]
 
 
-def _option_order(rng: random.Random, count: int) -> tuple[int, ...]:
+def option_order(rng: random.Random, count: int) -> tuple[int, ...]:
     order = list(range(count))
     rng.shuffle(order)
     return tuple(order)

@@ -32,11 +32,14 @@ class Paper(db.Model):
     """One agent's personal paper for an exam: question versions and option orders, fixed."""
 
     __tablename__ = "papers"
-    __table_args__ = (UniqueConstraint("exam_id", "user_id"),)
+    __table_args__ = (UniqueConstraint("exam_id", "user_id", "sitting",
+                                       name="uq_papers_exam_user_sitting"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     exam_id: Mapped[int] = mapped_column(ForeignKey("exams.id"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    # A certification exam may be sat again after a failure; monthly exams have one sitting.
+    sitting: Mapped[int] = mapped_column(default=1)
     seed: Mapped[int]
     # [{"version_id": 12, "option_order": [2, 0, 3, 1]}, ...] in paper order.
     items: Mapped[list] = mapped_column(JSON)

@@ -9,13 +9,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..accounts.models import User, utcnow
+from ..assessment.audit import record
 from ..assessment.service import apply_exam_score
+from ..clock import local_now
 from ..extensions import db
 from ..questions.models import Question, QuestionVersion
 from .blueprint import Blueprint
-from .generator import Candidate, generate
+from .generator import Candidate, PaperItem, generate
 from .grading import accepts_answers, deadline, grade, is_correct
-from .models import KIND_MONTHLY, Answer, Attempt, Exam, Paper
+from .models import KIND_CERTIFICATION, KIND_MONTHLY, Answer, Attempt, Exam, Paper
 
 
 class ExamClosed(Exception):
@@ -39,62 +41,86 @@ def previous_month(month: str) -> str:
 
 
 def open_exams(now: datetime) -> list[Exam]:
-    query = select(Exam).where(Exam.opens_at <= now, Exam.closes_at > now).order_by(Exam.opens_at)
+    query = (select(Exam)
+             .where(Exam.kind == KIND_MONTHLY, Exam.opens_at <= now, Exam.closes_at > now)
+             .order_by(Exam.opens_at))
+    return db.session.scalars(query).all()
+
+
+def attempts_of(exam: Exam, user: User) -> list[Attempt]:
+    """The user's attempts at an exam, first sitting first."""
+    query = (select(Attempt).join(Paper)
+             .where(Paper.exam_id == exam.id, Paper.user_id == user.id)
+             .order_by(Paper.sitting))
     return db.session.scalars(query).all()
 
 
 def attempt_for(exam: Exam, user: User) -> Attempt | None:
-    return db.session.scalar(
-        select(Attempt).join(Paper).where(Paper.exam_id == exam.id, Paper.user_id == user.id)
-    )
+    """The latest sitting's attempt."""
+    attempts = attempts_of(exam, user)
+    return attempts[-1] if attempts else None
 
 
-def _candidates() -> list[Candidate]:
-    rows = db.session.execute(
-        select(QuestionVersion.id, Question.id, Question.category, Question.difficulty,
-               QuestionVersion.options)
-        .join(Question, Question.current_version_id == QuestionVersion.id)
-        .where(Question.retired.is_(False))
-    )
-    return [Candidate(v, q, c, d, len(opts)) for v, q, c, d, opts in rows]
+def candidates(module: str | None = None) -> list[Candidate]:
+    query = (select(QuestionVersion.id, Question.id, Question.category, Question.difficulty,
+                    QuestionVersion.options, Question.module)
+             .join(Question, Question.current_version_id == QuestionVersion.id)
+             .where(Question.retired.is_(False)))
+    if module is not None:
+        query = query.where(Question.module == module)
+    rows = db.session.execute(query)
+    return [Candidate(v, q, c, d, len(opts), m) for v, q, c, d, opts, m in rows]
 
 
-def _recent_question_ids(exam: Exam, user: User) -> set[int]:
-    previous = db.session.scalars(
-        select(Paper).join(Exam).where(Paper.user_id == user.id, Exam.kind == exam.kind,
-                                       Exam.month == previous_month(exam.month))
-    ).all()
-    version_ids = [item["version_id"] for paper in previous for item in paper.items]
+def _question_ids(papers) -> set[int]:
+    version_ids = [item["version_id"] for paper in papers for item in paper.items]
     if not version_ids:
         return set()
     return set(db.session.scalars(
-        select(QuestionVersion.question_id).where(QuestionVersion.id.in_(version_ids))
-    ))
+        select(QuestionVersion.question_id).where(QuestionVersion.id.in_(version_ids))))
 
 
-def paper_for(exam: Exam, user: User) -> Paper:
-    paper = db.session.scalar(select(Paper).where(Paper.exam_id == exam.id,
-                                                  Paper.user_id == user.id))
+def _recent_question_ids(exam: Exam, user: User) -> set[int]:
+    """What the agent saw last: last month's paper, or the earlier certification sittings."""
+    if exam.kind == KIND_CERTIFICATION:
+        query = select(Paper).where(Paper.exam_id == exam.id, Paper.user_id == user.id)
+    else:
+        query = select(Paper).join(Exam).where(Paper.user_id == user.id, Exam.kind == exam.kind,
+                                               Exam.month == previous_month(exam.month))
+    return _question_ids(db.session.scalars(query).all())
+
+
+def paper_items(items: list[PaperItem]) -> list[dict]:
+    return [{"version_id": i.version_id, "option_order": list(i.option_order)} for i in items]
+
+
+def paper_for(exam: Exam, user: User, sitting: int = 1) -> Paper:
+    paper = db.session.scalar(select(Paper).where(
+        Paper.exam_id == exam.id, Paper.user_id == user.id, Paper.sitting == sitting))
     if paper is None:
         seed = secrets.randbits(31)
-        items = generate(Blueprint.from_json(exam.blueprint), _candidates(),
+        items = generate(Blueprint.from_json(exam.blueprint), candidates(),
                          _recent_question_ids(exam, user), seed)
-        paper = Paper(exam_id=exam.id, user_id=user.id, seed=seed,
-                      items=[{"version_id": i.version_id, "option_order": list(i.option_order)}
-                             for i in items])
+        paper = Paper(exam_id=exam.id, user_id=user.id, sitting=sitting, seed=seed,
+                      items=paper_items(items))
         db.session.add(paper)
         db.session.flush()
     return paper
 
 
-def start(exam: Exam, user: User, now: datetime) -> Attempt:
-    """Start (or resume) the agent's attempt; the clock is the server's."""
+def start(exam: Exam, user: User, now: datetime, retake: bool = False) -> Attempt:
+    """Start (or resume) the agent's attempt; the clock is the server's.
+
+    `retake` opens a new sitting when the latest attempt is graded (the caller has checked
+    that a retake is allowed); otherwise a graded attempt is simply returned.
+    """
     attempt = attempt_for(exam, user)
-    if attempt is not None:
+    if attempt is not None and not (retake and attempt.is_graded):
         return attempt
     if not exam.opens_at <= now < exam.closes_at:
         raise ExamClosed("考试不在开放时间内")
-    paper = paper_for(exam, user)
+    sitting = 1 if attempt is None else attempt.paper.sitting + 1
+    paper = paper_for(exam, user, sitting)
     attempt = Attempt(paper_id=paper.id, started_at=now,
                       ends_at=deadline(now, exam.duration_minutes, exam.closes_at))
     db.session.add(attempt)
@@ -102,23 +128,43 @@ def start(exam: Exam, user: User, now: datetime) -> Attempt:
     return attempt
 
 
-def _versions(paper: Paper) -> dict[int, QuestionVersion]:
-    ids = [item["version_id"] for item in paper.items]
+def versions(items: list[dict]) -> dict[int, QuestionVersion]:
+    ids = [item["version_id"] for item in items]
     query = (select(QuestionVersion).where(QuestionVersion.id.in_(ids))
              .options(joinedload(QuestionVersion.question)))
     return {v.id: v for v in db.session.scalars(query)}
 
 
-def _original(response: list, option_order: list[int], qtype: str) -> list:
+def to_original(response: list, option_order: list[int], qtype: str) -> list:
+    """A displayed-index response in the question's own option numbering."""
     if qtype == "truefalse":
         return [bool(response[0])] if response else []
-    return sorted({option_order[i] for i in response if 0 <= i < len(option_order)})
+    return sorted({option_order[i] for i in response
+                   if isinstance(i, int) and 0 <= i < len(option_order)})
 
 
-def _displayed(response: list, option_order: list[int], qtype: str) -> list:
+def to_displayed(response: list, option_order: list[int], qtype: str) -> list:
     if qtype == "truefalse":
         return list(response)
     return sorted(option_order.index(i) for i in response)
+
+
+def show(items: list[dict], responses: dict[int, list]) -> list[ShownItem]:
+    """Questions as the agent sees them, with their saved responses; never the key."""
+    by_id = versions(items)
+    shown = []
+    for position, item in enumerate(items):
+        version = by_id[item["version_id"]]
+        qtype = version.question.qtype
+        order = item["option_order"]
+        shown.append(ShownItem(
+            position=position,
+            qtype=qtype,
+            stem=version.stem,
+            options=[version.options[i] for i in order] if qtype != "truefalse" else [],
+            chosen=to_displayed(responses.get(position, []), order, qtype),
+        ))
+    return shown
 
 
 def save_answers(attempt: Attempt, responses: dict[int, list], now: datetime) -> int:
@@ -126,16 +172,16 @@ def save_answers(attempt: Attempt, responses: dict[int, list], now: datetime) ->
     grace = current_app.config["EXAM_GRACE_SECONDS"]
     if attempt.submitted_at is not None or not accepts_answers(now, attempt.ends_at, grace):
         raise ExamClosed("考试时间已到,答案未保存;此前自动保存的答案均已保留")
-    paper = attempt.paper
-    versions = _versions(paper)
+    items = attempt.paper.items
+    by_id = versions(items)
     existing = {a.position: a for a in attempt.answers}
     saved = 0
     for position, response in responses.items():
-        if not 0 <= position < len(paper.items):
+        if not 0 <= position < len(items):
             continue
-        item = paper.items[position]
-        version = versions[item["version_id"]]
-        original = _original(response, item["option_order"], version.question.qtype)
+        item = items[position]
+        version = by_id[item["version_id"]]
+        original = to_original(response, item["option_order"], version.question.qtype)
         answer = existing.get(position)
         if answer is None:
             answer = Answer(attempt=attempt, position=position, version_id=version.id,
@@ -149,34 +195,19 @@ def save_answers(attempt: Attempt, responses: dict[int, list], now: datetime) ->
 
 
 def shown_items(attempt: Attempt) -> list[ShownItem]:
-    paper = attempt.paper
-    versions = _versions(paper)
-    responses = {a.position: a.response for a in attempt.answers}
-    shown = []
-    for position, item in enumerate(paper.items):
-        version = versions[item["version_id"]]
-        qtype = version.question.qtype
-        order = item["option_order"]
-        shown.append(ShownItem(
-            position=position,
-            qtype=qtype,
-            stem=version.stem,
-            options=[version.options[i] for i in order] if qtype != "truefalse" else [],
-            chosen=_displayed(responses.get(position, []), order, qtype),
-        ))
-    return shown
+    return show(attempt.paper.items, {a.position: a.response for a in attempt.answers})
 
 
 def finish(attempt: Attempt, now: datetime) -> Attempt:
-    """Grade what was saved, record the month adjustment; idempotent."""
+    """Grade what was saved and apply its consequences; idempotent."""
     if attempt.is_graded:
         return attempt
     paper = attempt.paper
-    versions = _versions(paper)
+    by_id = versions(paper.items)
     answers = {a.position: a for a in attempt.answers}
     graded = []
     for position, item in enumerate(paper.items):
-        version = versions[item["version_id"]]
+        version = by_id[item["version_id"]]
         answer = answers.get(position)
         graded.append((version.question.qtype, version.answer, answer.response if answer else None))
     result = grade(graded)
@@ -187,6 +218,10 @@ def finish(attempt: Attempt, now: datetime) -> Attempt:
     attempt.correct, attempt.score = result.correct, result.score
     if paper.exam.kind == KIND_MONTHLY:
         apply_exam_score(paper.user, paper.exam.month, result.score, f"attempt:{attempt.id}")
+    elif result.score >= paper.exam.pass_mark and paper.user.certified_on is None:
+        paper.user.certified_on = local_now().date()
+        record(None, "user.certified", f"user:{paper.user_id}",
+               {"attempt": attempt.id, "score": result.score})
     db.session.commit()
     return attempt
 
@@ -201,14 +236,32 @@ def finish_if_expired(attempt: Attempt, now: datetime | None = None) -> Attempt:
 
 def review(attempt: Attempt) -> list[dict]:
     """After grading only: each question with the agent's answer and the key."""
-    versions = _versions(attempt.paper)
+    by_id = versions(attempt.paper.items)
     answers = {a.position: a for a in attempt.answers}
     rows = []
     for position, item in enumerate(attempt.paper.items):
-        version = versions[item["version_id"]]
+        version = by_id[item["version_id"]]
         answer = answers.get(position)
         rows.append({"position": position, "version": version,
                      "qtype": version.question.qtype,
                      "response": answer.response if answer else [],
                      "correct": bool(answer and answer.is_correct)})
     return rows
+
+
+def certification_exam(blueprint: Blueprint, pass_mark: float, minutes: int) -> Exam:
+    """The standing certification exam, created on first need and kept in line with the
+    current modules and settings."""
+    exam = db.session.scalar(select(Exam).where(Exam.kind == KIND_CERTIFICATION))
+    if exam is None:
+        exam = Exam(kind=KIND_CERTIFICATION, month=local_now().strftime("%Y-%m"),
+                    title="上岗认证考试", opens_at=datetime(2000, 1, 1),
+                    closes_at=datetime(9999, 12, 31), duration_minutes=minutes,
+                    pass_mark=pass_mark, blueprint=blueprint.to_json())
+        db.session.add(exam)
+    else:
+        exam.blueprint, exam.pass_mark = blueprint.to_json(), pass_mark
+        exam.duration_minutes = minutes
+    db.session.flush()
+    return exam
+

@@ -10,9 +10,9 @@ from ..extensions import db
 from ..questions.bank import CATEGORIES, LETTERS, TYPES
 from . import service
 from .blueprint import default_monthly
-from .forms import ExamForm
+from .forms import ExamForm, responses_from_form
 from .generator import BankTooSmall
-from .models import Attempt, Exam, Paper
+from .models import KIND_MONTHLY, Attempt, Exam, Paper
 
 bp = Blueprint("exams", __name__)
 
@@ -29,7 +29,10 @@ def _own_attempt(attempt_id: int) -> Attempt:
 @allow(Role.AGENT)
 def index():
     now = utcnow()
-    current = [(exam, service.attempt_for(exam, current_user)) for exam in service.open_exams(now)]
+    current = []
+    if current_user.certified_on:
+        current = [(exam, service.attempt_for(exam, current_user))
+                   for exam in service.open_exams(now)]
     past = db.session.scalars(
         select(Attempt).join(Paper).where(Paper.user_id == current_user.id,
                                           Attempt.score.is_not(None))
@@ -42,6 +45,11 @@ def index():
 @allow(Role.AGENT)
 def start(exam_id: int):
     exam = db.session.get(Exam, exam_id) or abort(404)
+    if exam.kind != KIND_MONTHLY:
+        abort(404)
+    if not current_user.certified_on:
+        flash("通过上岗认证考试后才能参加月度考试。", "warning")
+        return redirect(url_for("learning.catalog"))
     try:
         attempt = service.start(exam, current_user, utcnow())
     except service.ExamClosed as exc:
@@ -64,22 +72,6 @@ def take(attempt_id: int):
     return render_template("exams/take.html", attempt=attempt, exam=attempt.paper.exam,
                            items=service.shown_items(attempt), remaining=remaining,
                            letters=LETTERS, types=TYPES)
-
-
-def _form_responses(form) -> dict[int, list]:
-    responses = {}
-    for name in form:
-        if not name.startswith("q"):
-            continue
-        position = name[1:]
-        if not position.isdigit():
-            continue
-        values = form.getlist(name)
-        if values in (["true"], ["false"]):
-            responses[int(position)] = [values[0] == "true"]
-        else:
-            responses[int(position)] = [int(v) for v in values if v.isdigit()]
-    return responses
 
 
 def _json_responses(payload) -> dict[int, list]:
@@ -116,7 +108,7 @@ def submit(attempt_id: int):
     now = utcnow()
     if not attempt.is_graded:
         try:
-            service.save_answers(attempt, _form_responses(request.form), now)
+            service.save_answers(attempt, responses_from_form(request.form), now)
         except service.ExamClosed:
             flash("考试时间已到:本次提交的改动未被接受,已按自动保存的答案评分。", "warning")
         service.finish(attempt, now)
@@ -153,5 +145,6 @@ def manage():
         now = local_now()
         form.month.data = form.month.data or now.strftime("%Y-%m")
         form.title.data = form.title.data or f"{now.year}年{now.month}月 月度考试"
-    exams = db.session.scalars(select(Exam).order_by(Exam.opens_at.desc())).all()
+    exams = db.session.scalars(
+        select(Exam).where(Exam.kind == KIND_MONTHLY).order_by(Exam.opens_at.desc())).all()
     return render_template("exams/manage.html", form=form, exams=exams, now=utcnow())

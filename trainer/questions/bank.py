@@ -36,6 +36,9 @@ class BankQuestion:
     options: tuple[str, ...]
     answer: tuple  # option indices; (True,) / (False,) for truefalse
     explanation: str
+    module: str | None = None
+    section: str | None = None
+    source: str = ""  # "file.yaml:12", for messages that point back at the bank
 
     @property
     def digest(self) -> str:
@@ -93,13 +96,13 @@ def _read_file(name: str, document) -> tuple[list[BankQuestion], list[str]]:
     for raw in document["questions"]:
         line = raw.get("__line__", 1) if isinstance(raw, dict) else 1
         try:
-            questions.append(_read_question(category, raw))
+            questions.append(_read_question(category, raw, f"{name}:{line}"))
         except ValueError as exc:
             problems.append(f"{name}:{line}: {exc}")
     return questions, problems
 
 
-def _read_question(category: str, raw) -> BankQuestion:
+def _read_question(category: str, raw, source: str) -> BankQuestion:
     if not isinstance(raw, dict):
         raise ValueError("每道题应为一个映射")
     key, qtype = str(raw.get("id", "")).strip(), raw.get("type")
@@ -113,8 +116,13 @@ def _read_question(category: str, raw) -> BankQuestion:
     if not stem:
         raise ValueError(f"{key}: 缺少题干 stem")
     options, answer = _read_answer(key, qtype, raw)
+    module, section = raw.get("module"), raw.get("section")
+    if section and not module:
+        raise ValueError(f"{key}: 有 section 却没有 module")
     return BankQuestion(key, category, qtype, raw["difficulty"], stem, options, answer,
-                        str(raw.get("explanation") or "").strip())
+                        str(raw.get("explanation") or "").strip(),
+                        str(module) if module else None, str(section) if section else None,
+                        source)
 
 
 def _read_answer(key: str, qtype: str, raw: dict) -> tuple[tuple[str, ...], tuple]:

@@ -17,6 +17,9 @@ class Question(db.Model):
     category: Mapped[str] = mapped_column(String(32), index=True)
     difficulty: Mapped[int]
     qtype: Mapped[str] = mapped_column(String(16))
+    # The course module and section that teach the answer (practice and certification).
+    module: Mapped[str | None] = mapped_column(String(64), index=True)
+    section: Mapped[str | None] = mapped_column(String(64))
     retired: Mapped[bool] = mapped_column(default=False)
     current_version_id: Mapped[int | None] = mapped_column(
         ForeignKey("question_versions.id", use_alter=True, name="fk_question_current_version")

@@ -15,8 +15,8 @@ def sync_bank(bank: list[BankQuestion]) -> dict[str, int]:
     for item in bank:
         question = existing.get(item.key)
         if question is None:
-            question = Question(key=item.key, category=item.category,
-                                difficulty=item.difficulty, qtype=item.qtype)
+            question = Question(key=item.key, category=item.category, difficulty=item.difficulty,
+                                qtype=item.qtype, module=item.module, section=item.section)
             db.session.add(question)
             db.session.flush()
             _add_version(question, item, number=1)
@@ -27,6 +27,9 @@ def sync_bank(bank: list[BankQuestion]) -> dict[str, int]:
             counts["revised"] += 1
         else:
             counts["unchanged"] += 1
+        # Where a question is taught is classification, not wording: no new version.
+        question.category, question.module, question.section = (
+            item.category, item.module, item.section)
     return counts
 
 
