@@ -180,6 +180,8 @@ def broken_copy(tmp_path, edit_course=None, edit_bank=None):
     (None, lambda t: t.replace("section: two", "section: gone", 1),
      "alpha.yaml:17: a-002: 课程 alpha 没有小节 #gone"),
     (None, lambda t: t.replace("answer: A", "answer: F", 1), "alpha.yaml:4: a-001: 答案"),
+    (None, lambda t: t.replace("stem: alpha 单选题 2", "stem: alpha 单选题 1"),
+     "alpha.yaml:4: a-001 与 a-002(alpha.yaml:17)几乎相同(相似度 1.00)"),
 ])
 def test_content_check_fails_with_file_and_line(fresh_app, tmp_path, course, bank, expected):
     content = broken_copy(tmp_path, course, bank)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from .learning.catalog import CatalogError, Module, load_catalog
 from .questions.bank import BankError, BankQuestion, load_bank
+from .questions.similarity import near_duplicates
 
 # A practice quiz draws from the module's tagged questions; fewer leaves nothing to vary.
 MIN_TAGGED_PER_MODULE = 5
@@ -43,7 +44,16 @@ def check(courses: Path, bank: Path) -> ContentReport:
         report.errors.extend(exc.problems)
     if report.modules and report.questions:
         report.errors.extend(cross_check(report.modules, report.questions))
+    report.errors.extend(duplicate_check(report.questions))
     return report
+
+
+def duplicate_check(questions: list[BankQuestion]) -> list[str]:
+    """Two questions that ask the same thing waste a paper's slot and leak each other's key."""
+    by_key = {q.key: q for q in questions}
+    pairs = near_duplicates({q.key: f"{q.stem} {' '.join(q.answer_text)}" for q in questions})
+    return [f"{by_key[a].source}: {a} 与 {b}({by_key[b].source})几乎相同(相似度 {score:.2f}),"
+            "请合并或改写其一" for a, b, score in pairs]
 
 
 def cross_check(modules: list[Module], questions: list[BankQuestion]) -> list[str]:

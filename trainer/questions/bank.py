@@ -41,6 +41,12 @@ class BankQuestion:
     source: str = ""  # "file.yaml:12", for messages that point back at the bank
 
     @property
+    def answer_text(self) -> tuple[str, ...]:
+        if self.qtype == "truefalse":
+            return ("正确" if self.answer[0] else "错误",)
+        return tuple(self.options[i] for i in self.answer)
+
+    @property
     def digest(self) -> str:
         """Identifies the wording: a changed digest means a new version."""
         payload = [self.qtype, self.difficulty, self.stem, self.options, self.answer,
