@@ -11,14 +11,9 @@ _PUNCTUATION = str.maketrans({"。": ".", "、": ",", "“": '"', "”": '"', "�
 
 
 def normalize_answer(text: str) -> str:
-    """Full-width and half-width, spaces and case do not matter to a fill-in answer."""
+    """Full-width and half-width, spaces and case do not change what a text says."""
     folded = unicodedata.normalize("NFKC", str(text)).translate(_PUNCTUATION)
     return _SPACE.sub("", folded).casefold()
-
-
-def accepts(accepted: list[str], response: str) -> bool:
-    wanted = normalize_answer(response)
-    return bool(wanted) and any(normalize_answer(a) == wanted for a in accepted)
 
 
 def _shingles(text: str) -> frozenset[str]:
