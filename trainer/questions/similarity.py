@@ -1,4 +1,4 @@
-"""Answer normalization and near-duplicate detection for the question bank. Pure."""
+"""Near-duplicate detection for the question bank. Pure."""
 
 import re
 import unicodedata
