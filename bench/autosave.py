@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e.http import Session  # noqa: E402
+from tests.e2e.http import Session, paper_answers  # noqa: E402
 
 
 def free_port() -> int:
@@ -118,14 +118,15 @@ def trainer(args, instance: str) -> dict:
             session.log_in(f"agent{index % 18 + 1:02d}", "demo1234")
             _, page = session.get("/exams")
             exam = re.search(r"/exams/(\d+)/start", page).group(1)
-            session.post_form(f"/exams/{exam}/start", {})
+            _, paper = session.post_form(f"/exams/{exam}/start", {})
             attempt = re.search(r"/attempts/(\d+)", session.last_url).group(1)
-            sessions.append((session, attempt))
+            sessions.append((session, attempt, paper_answers(paper, index)))
 
         def post(index, n):
-            session, attempt = sessions[index]
+            session, attempt, answers = sessions[index]
+            position = str(n % len(answers))
             status, _ = session.post_json(f"/attempts/{attempt}/answers",
-                                          {"answers": {str(n % 16): [n % 2]}})
+                                          {"answers": {position: answers[position]}})
             return status
 
         return hammer(post, args.agents, args.seconds)

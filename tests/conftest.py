@@ -17,10 +17,13 @@ from sqlalchemy import text
 from trainer import create_app
 from trainer.accounts.roles import Role
 from trainer.accounts.service import create_user
+from trainer.content import BankPolicy
 from trainer.extensions import db
 
 PASSWORD = "Passw0rd1"
 FIXTURE_CONTENT = Path(__file__).parent / "fixtures" / "content"
+# The fixture bank is far smaller than the shipped one must be.
+SMALL_BANK = BankPolicy(min_questions=0, min_per_category=0, min_difficulty_share=0)
 TEST_CONFIG = {
     "TESTING": True,
     "SECRET_KEY": "test-secret-key-not-for-production",
@@ -157,9 +160,10 @@ def small_content(app):
     shipped curriculum, so learning tests do not depend on its wording."""
     from trainer.cli import load_content
 
-    saved = {key: app.config[key] for key in ("COURSES_DIR", "QUESTION_BANK_DIR")}
+    saved = {key: app.config[key] for key in ("COURSES_DIR", "QUESTION_BANK_DIR", "BANK_POLICY")}
     app.config.update(COURSES_DIR=str(FIXTURE_CONTENT / "courses"),
-                      QUESTION_BANK_DIR=str(FIXTURE_CONTENT / "question_bank"))
+                      QUESTION_BANK_DIR=str(FIXTURE_CONTENT / "question_bank"),
+                      BANK_POLICY=SMALL_BANK)
     app.extensions.pop("trainer.catalog", None)
     load_content()
     yield

@@ -12,7 +12,7 @@ from alembic.migration import MigrationContext
 from flask_migrate import upgrade
 from sqlalchemy import func, select, text
 
-from tests.conftest import FIXTURE_CONTENT, make_app
+from tests.conftest import FIXTURE_CONTENT, SMALL_BANK, make_app
 from trainer import create_app
 from trainer.accounts.models import User
 from trainer.assessment.models import LedgerItem
@@ -99,7 +99,7 @@ def test_init_db_twice_changes_nothing_the_second_time(fresh_app):
     assert revisions == len(load_catalog(ROOT / "courses"))
     second = invoke(fresh_app, "init-db")
     assert second.exit_code == 0
-    assert f"新增 0,修订 0,未变 {shipped};课程新版本 0" in second.output
+    assert f"新增 0,修订 0,调整分类 0,未变 {shipped},停用 0;课程新版本 0" in second.output
     assert db.session.scalar(select(func.count(QuestionVersion.id))) == versions
     assert db.session.scalar(select(func.count(ModuleRevision.id))) == revisions
 
@@ -151,14 +151,17 @@ def test_the_shipped_content_passes_the_check(fresh_app):
 
 def test_content_check_json_summary(fresh_app):
     fresh_app.config.update(COURSES_DIR=str(FIXTURE_CONTENT / "courses"),
-                            QUESTION_BANK_DIR=str(FIXTURE_CONTENT / "question_bank"))
+                            QUESTION_BANK_DIR=str(FIXTURE_CONTENT / "question_bank"),
+                            BANK_POLICY=SMALL_BANK)
     result = invoke(fresh_app, "content", "check", "--json")
     assert result.exit_code == 0
     summary = json.loads(result.output)
     assert summary == {
-        "modules": 2, "questions": 20, "by_category": {"etiquette": 10, "sales": 10},
-        "by_difficulty": {"1": 8, "2": 6, "3": 6}, "by_type": {"single": 14, "truefalse": 6},
-        "by_module": {"alpha": 10, "beta": 10}, "errors": []}
+        "modules": 2, "questions": 25, "by_category": {"etiquette": 10, "sales": 15},
+        "by_difficulty": {"1": 9, "2": 8, "3": 8},
+        "by_type": {"fill": 1, "multiple": 1, "scenario": 2, "short": 1, "single": 14,
+                    "truefalse": 6},
+        "by_module": {"alpha": 10, "beta": 15}, "errors": []}
 
 
 def broken_copy(tmp_path, edit_course=None, edit_bank=None):
@@ -178,15 +181,16 @@ def broken_copy(tmp_path, edit_course=None, edit_bank=None):
     (lambda t: t.replace("见[第二节](#two)", "见[第二节](#gone)"), None,
      "01-alpha.md:14: 链接 #gone 指向不存在的小节"),
     (None, lambda t: t.replace("section: two", "section: gone", 1),
-     "alpha.yaml:17: a-002: 课程 alpha 没有小节 #gone"),
+     "alpha.yaml:19: a-002: 课程 alpha 没有小节 #gone"),
     (None, lambda t: t.replace("answer: A", "answer: F", 1), "alpha.yaml:4: a-001: 答案"),
     (None, lambda t: t.replace("stem: alpha 单选题 2", "stem: alpha 单选题 1"),
-     "alpha.yaml:4: a-001 与 a-002(alpha.yaml:17)几乎相同(相似度 1.00)"),
+     "alpha.yaml:4: a-001 与 a-002(alpha.yaml:19)几乎相同(相似度 1.00)"),
 ])
 def test_content_check_fails_with_file_and_line(fresh_app, tmp_path, course, bank, expected):
     content = broken_copy(tmp_path, course, bank)
     fresh_app.config.update(COURSES_DIR=str(content / "courses"),
-                            QUESTION_BANK_DIR=str(content / "question_bank"))
+                            QUESTION_BANK_DIR=str(content / "question_bank"),
+                            BANK_POLICY=SMALL_BANK)
     result = invoke(fresh_app, "content", "check")
     assert result.exit_code == 1
     assert expected in result.output

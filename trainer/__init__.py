@@ -96,9 +96,10 @@ def _register_blueprints(app: Flask) -> None:
     from .exams.views import bp as exams
     from .health import bp as health
     from .learning.views import bp as learning
+    from .questions.views import bp as questions
     from .reports.views import bp as reports
 
-    for blueprint in (accounts, admin, learning, exams, reports, health):
+    for blueprint in (accounts, admin, learning, exams, questions, reports, health):
         app.register_blueprint(blueprint)
     limit_login_attempts(app)
 

@@ -1,4 +1,5 @@
-"""Command line: `flask --app trainer init-db | seed-demo | create-admin | content check`."""
+"""Command line: `flask --app trainer init-db | seed-demo | create-admin | content check | sync`;
+the question files' commands live in `questions/cli.py`."""
 
 import json
 from pathlib import Path
@@ -26,7 +27,7 @@ def _content_report():
     from .content import check
 
     return check(Path(current_app.config["COURSES_DIR"]),
-                 Path(current_app.config["QUESTION_BANK_DIR"]))
+                 Path(current_app.config["QUESTION_BANK_DIR"]), current_app.config["BANK_POLICY"])
 
 
 def load_content() -> dict[str, int]:
@@ -34,12 +35,15 @@ def load_content() -> dict[str, int]:
     questions, module revisions, the certification blueprint. Past attempts keep the
     question versions they were given."""
     from .learning.service import certification_exam, record_revisions
-    from .questions.service import sync_bank
+    from .questions.service import QuestionConflict, sync_bank
 
     report = _content_report()
     if report.errors:
         raise ContentInvalid(report.errors)
-    counts = sync_bank(report.questions)
+    try:
+        counts = sync_bank(report.questions)
+    except QuestionConflict as exc:
+        raise ContentInvalid(str(exc).splitlines()) from None
     counts["module_versions"] = record_revisions(report.modules)
     certification_exam()
     db.session.commit()
@@ -47,7 +51,9 @@ def load_content() -> dict[str, int]:
 
 
 def _loaded(counts: dict[str, int]) -> str:
-    return (f"题库:新增 {counts['added']},修订 {counts['revised']},未变 {counts['unchanged']};"
+    return (f"题库:新增 {counts['added']},修订 {counts['revised']},"
+            f"调整分类 {counts['reclassified']},未变 {counts['unchanged']},"
+            f"停用 {counts['retired']};"
             f"课程新版本 {counts['module_versions']}。")
 
 
@@ -129,3 +135,7 @@ def register(app: Flask) -> None:
         click.echo(f"内容已同步。{_loaded(counts)}")
 
     app.cli.add_command(content)
+
+    from .questions.cli import questions
+
+    app.cli.add_command(questions)

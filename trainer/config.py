@@ -4,6 +4,7 @@ import os
 import secrets
 from pathlib import Path
 
+from .content import BankPolicy
 from .learning.onboarding import OnboardingRules
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,6 +54,16 @@ def _onboarding_rules() -> OnboardingRules:
     )
 
 
+def _bank_policy() -> BankPolicy:
+    """A company with its own, smaller bank may lower the floor content check holds it to."""
+    env = os.environ.get
+    return BankPolicy(
+        min_questions=int(env("BANK_MIN_QUESTIONS", "400")),
+        min_per_category=int(env("BANK_MIN_PER_CATEGORY", "30")),
+        min_difficulty_share=float(env("BANK_MIN_DIFFICULTY_SHARE", "0.2")),
+    )
+
+
 def from_environment() -> dict:
     env = os.environ.get("TRAINER_ENV", "production")
     development = env == "development"
@@ -74,6 +85,7 @@ def from_environment() -> dict:
         "PERMANENT_SESSION_LIFETIME": int(os.environ.get("SESSION_LIFETIME_SECONDS", "43200")),
         # Longer than the longest exam, so an agent's final submit never fails on CSRF.
         "WTF_CSRF_TIME_LIMIT": int(os.environ.get("CSRF_TIME_LIMIT_SECONDS", "43200")),
+        "WTF_I18N_ENABLED": False,  # see forms.Form: WTForms' own Chinese messages
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(8 * 1024 * 1024))),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_LOGIN": os.environ.get("RATELIMIT_LOGIN", "10 per minute;50 per hour"),
@@ -89,6 +101,7 @@ def from_environment() -> dict:
         "TIMEZONE": os.environ.get("TIMEZONE", "Asia/Shanghai"),
         "EXAM_GRACE_SECONDS": int(os.environ.get("EXAM_GRACE_SECONDS", "0")),
         "ONBOARDING_RULES": _onboarding_rules(),
+        "BANK_POLICY": _bank_policy(),
     }
 
 

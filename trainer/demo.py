@@ -203,10 +203,12 @@ def _sit(exam: Exam, agent: User, skill: float, rng: random.Random,
 
 
 def _response(version: QuestionVersion, order: list[int], skill: float, rng) -> list:
-    """A displayed-index response, right with probability `skill`."""
+    """A displayed-index response (or typed text), right with probability `skill`."""
     if version.question.qtype == "truefalse":
         right = version.answer[0]
         return [right if rng.random() < skill else not right]
+    if version.question.qtype == "fill":
+        return [version.answer[0] if rng.random() < skill else "不清楚"]
     if rng.random() < skill:
         return [order.index(i) for i in version.answer]
     wrong = [d for d, original in enumerate(order) if original not in version.answer]

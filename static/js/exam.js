@@ -54,11 +54,23 @@
     }
   }
 
-  form.addEventListener("change", (event) => {
-    const fieldset = event.target.closest("fieldset[data-position]");
-    if (!fieldset) return;
+  function queue(fieldset) {
     pending.set(fieldset.dataset.position, window.readResponse(fieldset));
     flush();
+  }
+
+  form.addEventListener("change", (event) => {
+    const fieldset = event.target.closest("fieldset[data-position]");
+    if (fieldset) queue(fieldset);
+  });
+
+  // Typed answers are saved after a pause in typing, not only when the field loses focus.
+  const typing = new Map();
+  form.addEventListener("input", (event) => {
+    const fieldset = event.target.closest("fieldset[data-position]");
+    if (!fieldset || !event.target.matches("input[type=text], textarea")) return;
+    clearTimeout(typing.get(fieldset));
+    typing.set(fieldset, setTimeout(() => queue(fieldset), 800));
   });
 
   setInterval(() => {

@@ -11,6 +11,7 @@
 
   function keyText(fieldset, key) {
     if (fieldset.dataset.qtype === "truefalse") return key[0] ? "正确" : "错误";
+    if (fieldset.dataset.qtype === "fill") return key.join(" / ");
     return key.map((i) => letters[i]).join("");
   }
 
@@ -34,7 +35,7 @@
       box.append(link);
     }
     fieldset.dataset.checked = result.correct ? "correct" : "wrong";
-    fieldset.querySelectorAll("input").forEach((input) => { input.disabled = true; });
+    fieldset.querySelectorAll("input, textarea").forEach((input) => { input.disabled = true; });
     fieldset.querySelector("[data-check]").hidden = true;
   }
 

@@ -1,7 +1,13 @@
 // How a question reads as an answer, shared by the exam and the practice pages: the chosen
-// option indices, or [true]/[false] for a true/false question — the shape the server grades.
+// option indices, [true]/[false] for a true/false question, or [text] for a typed answer —
+// the shape the server grades.
 window.readResponse = function (fieldset) {
   "use strict";
+  const typed = fieldset.querySelector("input[type=text], textarea");
+  if (typed) {
+    const text = typed.value.trim();
+    return text ? [text] : [];
+  }
   const inputs = fieldset.querySelectorAll("input:checked");
   if (fieldset.dataset.qtype === "truefalse") {
     return Array.from(inputs, (i) => i.value === "true");

@@ -6,6 +6,7 @@ fails its row here.
 """
 
 import pytest
+from sqlalchemy import select
 
 from tests.conftest import login
 from tests.exams.test_exam_flow import make_exam
@@ -13,7 +14,9 @@ from trainer.accounts.access import PUBLIC
 from trainer.accounts.models import utcnow
 from trainer.accounts.roles import Role
 from trainer.exams.service import start
+from trainer.extensions import db
 from trainer.learning.service import catalog
+from trainer.questions.models import ImportBatch, Question
 
 A, L, M, D = Role.AGENT, Role.LEAD, Role.MANAGER, Role.ADMIN
 ANYONE = {A, L, M, D}
@@ -41,6 +44,17 @@ EXPECTED = {
     "exams.submit": {A},
     "exams.result": {A},
     "exams.manage": {M, D},
+    "questions.index": {M, D},
+    "questions.show": {M, D},
+    "questions.new": {M, D},
+    "questions.edit": {M, D},
+    "questions.retire": {M, D},
+    "questions.restore": {M, D},
+    "questions.template": {M, D},
+    "questions.export": {M, D},
+    "questions.upload": {M, D},
+    "questions.preview_import": {M, D},
+    "questions.confirm_import": {M, D},
     "reports.pass_rates": {L, M, D},
     "reports.onboarding_funnel": {L, M, D},
     "admin.users": {D},
@@ -68,8 +82,14 @@ def world(app, make_user, bank):
     exam = make_exam()
     attempt = start(exam, users[A], utcnow())
     module_id = catalog()[0].id
+    batch = ImportBatch(filename="q.txt", fmt="aiken", category="sales",
+                        content="题干\nA. 甲\nB. 乙\nANSWER: A\n".encode())
+    db.session.add(batch)
+    db.session.commit()
     return users, {"exam_id": exam.id, "attempt_id": attempt.id, "user_id": users[A].id,
-                   "module_id": module_id, "filename": "css/app.css"}
+                   "module_id": module_id, "filename": "css/app.css",
+                   "key": db.session.scalars(select(Question.key)).first(),
+                   "batch_id": batch.id}
 
 
 def requests(app, values):

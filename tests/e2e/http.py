@@ -8,6 +8,23 @@ import urllib.parse
 import urllib.request
 
 TOKEN = re.compile(r'name="csrf-token" content="([^"]+)"')
+QUESTION = re.compile(r'data-position="(\d+)" data-qtype="(\w+)"')
+TYPED = re.compile(r'name="t(\d+)"')
+
+
+def paper_answers(page: str, n: int) -> dict[str, list]:
+    """An answer of the right shape (not necessarily right) for every question on an exam
+    page, varying with n: what an agent clicking through the paper sends."""
+    typed = set(TYPED.findall(page))
+    answers = {}
+    for position, qtype in QUESTION.findall(page):
+        if position in typed:
+            answers[position] = [f"答案{n}"]
+        elif qtype == "truefalse":
+            answers[position] = [n % 2 == 0]
+        else:
+            answers[position] = [n % 2]
+    return answers
 
 
 class Session:

@@ -9,8 +9,12 @@ def _json(value):
     return json.loads(value) if isinstance(value, str) else value
 
 
+TYPED = "text:"
+
+
 def displayed_keys(engine, items) -> list[list[str]]:
-    """Per position, the input values (as on the page) that answer it correctly."""
+    """Per position, the input values (as on the page) that answer it correctly; a fill-in's
+    is its first accepted answer, marked TYPED."""
     keys = []
     with engine.connect() as conn:
         for item in _json(items):
@@ -21,6 +25,8 @@ def displayed_keys(engine, items) -> list[list[str]]:
             answer = _json(answer)
             if qtype == "truefalse":
                 keys.append(["true" if answer[0] else "false"])
+            elif qtype == "fill":
+                keys.append([TYPED + answer[0]])
             else:
                 keys.append([str(item["option_order"].index(i)) for i in answer])
     return keys
@@ -42,8 +48,11 @@ def practice_keys(engine, practice_id: int) -> list[list[str]]:
 
 
 def answer(page, keys, first: int = 0) -> None:
-    """Tick the right inputs for positions `first` onwards."""
+    """Tick (or type) the right inputs for positions `first` onwards."""
     for position, choices in enumerate(keys):
         if position >= first:
             for choice in choices:
-                page.check(f"#q{position}-{choice}")
+                if choice.startswith(TYPED):
+                    page.fill(f"#t{position}", choice.removeprefix(TYPED))
+                else:
+                    page.check(f"#q{position}-{choice}")

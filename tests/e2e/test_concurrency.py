@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import bindparam, text
 
-from tests.e2e.http import Session
+from tests.e2e.http import Session, paper_answers
 
 pytestmark = pytest.mark.e2e
 AGENTS = [f"agent{n:02d}" for n in range(1, 11)]
@@ -25,9 +25,11 @@ def test_concurrent_autosaves_from_many_agents_all_land(live_server):
         status, _ = session.post_form(f"/exams/{exam_id}/start", {})
         assert status == 200
         attempt = int(re.search(r"/attempts/(\d+)", session.last_url).group(1))
+        _, page = session.get(f"/attempts/{attempt}")
+        answers = paper_answers(page, 0)
         statuses = [
             session.post_json(f"/attempts/{attempt}/answers",
-                              {"answers": {str(n): [n % 2]}})[0]
+                              {"answers": {str(n): answers[str(n)]}})[0]
             for n in range(SAVES)
         ]
         return attempt, statuses

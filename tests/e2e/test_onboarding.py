@@ -8,6 +8,7 @@ from sqlalchemy import text
 
 from tests.e2e.http import Session
 from tests.e2e.keys import answer, attempt_keys, practice_keys
+from tests.e2e.pages import first_password_change, log_in
 
 pytestmark = pytest.mark.e2e
 PHONE = {"width": 390, "height": 844}
@@ -42,14 +43,8 @@ def test_a_new_hire_studies_everything_on_a_phone_and_gets_certified(live_server
                                   has_touch=True)
     page = context.new_page()
     page.on("dialog", lambda dialog: dialog.accept())
-    page.goto(f"{base}/login")
-    page.fill("#username", "xinren")
-    page.fill("#password", temporary)
-    page.click("main button[type=submit]")
-    page.wait_for_url("**/password**")
-    for field in ("#current", "#new", "#confirm"):
-        page.fill(field, temporary if field == "#current" else "Xinren2026")
-    page.click("main button[type=submit]")
+    log_in(page, base, "xinren", temporary)
+    first_password_change(page, temporary, "Xinren2026")
     page.wait_for_url("**/me")
     assert page.is_visible('[data-cert-state="locked"]')
     shoot(page, f"{backend}-onboarding-home")

@@ -10,30 +10,16 @@ import pytest
 from sqlalchemy import text
 
 from tests.e2e.keys import answer, attempt_keys
+from tests.e2e.pages import first_password_change, log_in
 
 pytestmark = pytest.mark.e2e
 ADMIN_PASSWORD = "Adm1nPass"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-def log_in(page, base, username, password):
-    page.goto(f"{base}/login")
-    page.fill("#username", username)
-    page.fill("#password", password)
-    page.click("main button[type=submit]")
-
-
 def log_out(page):
     page.click("text=退出")
     page.wait_for_url("**/login")
-
-
-def first_password_change(page, temporary, new):
-    page.wait_for_url("**/password**")
-    page.fill("#current", temporary)
-    page.fill("#new", new)
-    page.fill("#confirm", new)
-    page.click("main button[type=submit]")
 
 
 def create_user(page, base, username, name, role, team=None):

@@ -2,6 +2,7 @@ from datetime import timedelta
 
 import pytest
 
+from tests.answers import displayed_key, form_for, version_of, wrong_answer
 from tests.conftest import login
 from trainer.accounts.models import utcnow
 from trainer.accounts.roles import Role
@@ -47,27 +48,12 @@ def start(client, exam) -> Attempt:
     return db.session.get(Attempt, attempt_id)
 
 
-def displayed_key(item):
-    version = db.session.get(QuestionVersion, item["version_id"])
-    if version.question.qtype == "truefalse":
-        return version, list(version.answer)
-    return version, [item["option_order"].index(i) for i in version.answer]
-
-
 def right_answers(attempt):
-    return {str(p): displayed_key(item)[1] for p, item in enumerate(attempt.paper.items)}
+    return {str(p): displayed_key(item) for p, item in enumerate(attempt.paper.items)}
 
 
 def wrong_answers(attempt):
-    answers = {}
-    for position, item in enumerate(attempt.paper.items):
-        version, key = displayed_key(item)
-        if version.question.qtype == "truefalse":
-            answers[str(position)] = [not key[0]]
-        else:
-            answers[str(position)] = [next(d for d in range(len(item["option_order"]))
-                                           if d not in key)]
-    return answers
+    return {str(p): wrong_answer(item) for p, item in enumerate(attempt.paper.items)}
 
 
 def test_paper_follows_the_blueprint_and_hides_the_key(agent_client, exam):
@@ -96,19 +82,56 @@ def test_autosave_keeps_answers_in_original_option_terms(agent_client, exam):
     assert reply.status_code == 200 and reply.json["saved"] == 16
     assert 0 < reply.json["remaining_seconds"] <= 30 * 60
     page = agent_client.get(f"/attempts/{attempt.id}").text
-    assert page.count("checked") >= 16
+    typed = [version_of(item).question.qtype == "fill" for item in attempt.paper.items]
+    assert page.count("checked") >= typed.count(False)
     db.session.refresh(attempt)
     for answer in attempt.answers:
         version = db.session.get(QuestionVersion, answer.version_id)
-        assert answer.response == list(version.answer)
+        expected = version.answer[:1] if version.question.qtype == "fill" else version.answer
+        assert answer.response == list(expected)
 
 
 def test_autosave_rejects_malformed_payloads(agent_client, exam):
     attempt = start(agent_client, exam)
+    kinds = {version_of(item).question.qtype: str(p) for p, item in enumerate(attempt.paper.items)}
+    choice, truefalse = kinds["single"], kinds["truefalse"]
     for payload in ({"answers": {"x": [1]}}, {"answers": {"0": "A"}}, {"nope": 1},
-                    {"answers": {"0": ["1"]}}):
+                    {"answers": {choice: ["1"]}}, {"answers": {choice: [True]}},
+                    {"answers": {truefalse: [1]}}, {"answers": {truefalse: [True, False]}},
+                    {"answers": {choice: [0], truefalse: ["正确"]}}):
         assert agent_client.post(f"/attempts/{attempt.id}/answers",
-                                 json=payload).status_code == 400
+                                 json=payload).status_code == 400, payload
+    db.session.refresh(attempt)
+    assert attempt.answers == []  # a refused batch stores none of its answers
+
+
+def test_typed_answers_are_saved_graded_and_reviewed(agent_client, small_content):
+    now = utcnow()
+    # Every machine-graded question of the fixture's sales category: fill-in and chosen
+    # scenario included.
+    exam = Exam(month=now.strftime("%Y-%m"), title="题型", opens_at=now - timedelta(hours=1),
+                closes_at=now + timedelta(days=1), duration_minutes=30,
+                blueprint=[{"count": 13, "category": "sales"}])
+    db.session.add(exam)
+    db.session.commit()
+    attempt = start(agent_client, exam)
+    kinds = {version_of(item).question.qtype: p for p, item in enumerate(attempt.paper.items)}
+    assert {"fill", "scenario", "multiple"} <= set(kinds) and "short" not in kinds
+    fill = str(kinds["fill"])
+    assert agent_client.post(f"/attempts/{attempt.id}/answers",
+                             json={"answers": {fill: [7]}}).status_code == 400
+    answers = right_answers(attempt)
+    answers[fill] = ["  乙 课 程。 "]
+    assert agent_client.post(f"/attempts/{attempt.id}/answers",
+                             json={"answers": answers}).status_code == 200
+    page = agent_client.get(f"/attempts/{attempt.id}").text
+    assert 'name="t' + fill + '"' in page and 'value="乙 课 程。"' in page
+    assert "乙课程讲什么?" in page  # the scenario's chat
+    agent_client.post(f"/attempts/{attempt.id}/submit")
+    db.session.refresh(attempt)
+    assert attempt.score == 100.0
+    result = agent_client.get(f"/attempts/{attempt.id}/result").text
+    assert "您的答案:乙 课 程。 · 正确答案:乙 / 乙课程" in result
 
 
 def test_perfect_paper_adds_five_to_the_month(agent_client, agent, exam):
@@ -143,12 +166,7 @@ def test_submitting_twice_adjusts_the_month_once(agent_client, agent, exam):
 
 def test_submit_form_without_javascript_is_graded(agent_client, exam):
     attempt = start(agent_client, exam)
-    form = {}
-    for position, value in right_answers(attempt).items():
-        if value in ([True], [False]):
-            form[f"q{position}"] = "true" if value[0] else "false"
-        else:
-            form[f"q{position}"] = [str(v) for v in value]
+    form = form_for((int(p), value) for p, value in right_answers(attempt).items())
     agent_client.post(f"/attempts/{attempt.id}/submit", data=form)
     db.session.refresh(attempt)
     assert attempt.score == 100.0

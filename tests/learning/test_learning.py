@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 
+from tests.answers import displayed_key, form_for, wrong_answer
 from tests.conftest import login
 from trainer.accounts.models import User, utcnow
 from trainer.accounts.roles import Role
@@ -41,27 +42,10 @@ def read_all(client, module_id, sections):
     return reply.json
 
 
-def displayed_key(item):
-    version = db.session.get(QuestionVersion, item["version_id"])
-    if version.question.qtype == "truefalse":
-        return list(version.answer)
-    return [item["option_order"].index(i) for i in version.answer]
-
-
 def start_practice(client, module_id) -> PracticeAttempt:
     reply = client.post(f"/learn/{module_id}/practice")
     attempt_id = int(reply.location.rsplit("/", 1)[1])
     return db.session.get(PracticeAttempt, attempt_id)
-
-
-def form_for(items_and_answers):
-    form = {}
-    for position, answer in items_and_answers:
-        if answer in ([True], [False]):
-            form[f"q{position}"] = "true" if answer[0] else "false"
-        else:
-            form[f"q{position}"] = [str(a) for a in answer]
-    return form
 
 
 def pass_practice(client, module_id):
@@ -128,8 +112,7 @@ def test_practice_draws_from_the_module_differently_each_time(agent_client, app)
 
 def test_checking_an_answer_gives_instant_feedback_and_locks_it(agent_client):
     attempt = start_practice(agent_client, "alpha")
-    key = displayed_key(attempt.items[0])
-    wrong = [not key[0]] if isinstance(key[0], bool) else [(key[0] + 1) % 4]
+    key, wrong = displayed_key(attempt.items[0]), wrong_answer(attempt.items[0])
     reply = agent_client.post(f"/practice/{attempt.id}/check", json={"position": 0,
                                                                      "answer": wrong})
     assert reply.json["correct"] is False and reply.json["key"] == key
@@ -165,9 +148,8 @@ def test_practice_pass_mark_is_80_percent(app, monkeypatch, agent_client, newbie
     attempt = start_practice(agent_client, "alpha")
     answers = []
     for position, item in enumerate(attempt.items):
-        key = displayed_key(item)
-        wrong = [not key[0]] if isinstance(key[0], bool) else [(key[0] + 1) % 4]
-        answers.append((position, key if position < right else wrong))
+        answers.append((position, displayed_key(item) if position < right
+                          else wrong_answer(item)))
     agent_client.post(f"/practice/{attempt.id}/submit", data=form_for(answers))
     db.session.refresh(attempt)
     assert attempt.score == 10.0 * right
@@ -192,10 +174,7 @@ def certification_attempt(client) -> Attempt:
 def sit(client, attempt, right: bool):
     answers = {}
     for position, item in enumerate(attempt.paper.items):
-        key = displayed_key(item)
-        if not right:
-            key = [not key[0]] if isinstance(key[0], bool) else [(key[0] + 1) % 4]
-        answers[str(position)] = key
+        answers[str(position)] = displayed_key(item) if right else wrong_answer(item)
     client.post(f"/attempts/{attempt.id}/answers", json={"answers": answers})
     return client.post(f"/attempts/{attempt.id}/submit", follow_redirects=True).text
 

@@ -1,4 +1,3 @@
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -10,16 +9,17 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
+from ..forms import Form
 from .roles import Role
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     username = StringField("用户名", validators=[DataRequired("请输入用户名")])
     password = PasswordField("密码", validators=[DataRequired("请输入密码")])
     remember = BooleanField("在此设备上保持登录")
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current = PasswordField("当前密码", validators=[DataRequired("请输入当前密码")])
     new = PasswordField("新密码", validators=[DataRequired("请输入新密码")])
     confirm = PasswordField(
@@ -32,7 +32,7 @@ def team_choices(teams) -> list[SelectChoice]:
     return [SelectChoice("", "(无团队)")] + [SelectChoice(str(t.id), t.name) for t in teams]
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     username = StringField(
         "用户名",
         validators=[
@@ -48,12 +48,12 @@ class UserForm(FlaskForm):
     joined_on = DateField("入职日期", validators=[DataRequired("请选择入职日期")])
 
 
-class RosterForm(FlaskForm):
+class RosterForm(Form):
     roster = FileField(
         "名单 CSV 文件",
         validators=[FileRequired("请选择文件"), FileAllowed(["csv"], "只接受 .csv 文件")],
     )
 
 
-class TeamForm(FlaskForm):
+class TeamForm(Form):
     name = StringField("团队名称", validators=[DataRequired("请输入团队名称"), Length(max=64)])

@@ -1,9 +1,10 @@
-from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, IntegerField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Regexp, ValidationError
 
+from ..forms import Form
 
-class ExamForm(FlaskForm):
+
+class ExamForm(Form):
     month = StringField("考试月份", validators=[
         DataRequired("请输入月份"), Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", message="格式为 YYYY-MM")])
     title = StringField("标题", validators=[DataRequired("请输入标题"), Length(max=128)])
@@ -20,16 +21,18 @@ class ExamForm(FlaskForm):
 
 
 def responses_from_form(form) -> dict[int, list]:
-    """A submitted paper's inputs (q<position> = displayed option index, or true/false)."""
+    """A submitted paper's inputs: q<position> = displayed option index or true/false,
+    t<position> = a typed answer."""
     responses = {}
     for name in form:
-        if not name.startswith("q"):
-            continue
-        position = name[1:]
-        if not position.isdigit():
+        kind, position = name[:1], name[1:]
+        if kind not in ("q", "t") or not position.isdigit():
             continue
         values = form.getlist(name)
-        if values in (["true"], ["false"]):
+        if kind == "t":
+            text = values[0].strip() if values else ""
+            responses[int(position)] = [text] if text else []
+        elif values in (["true"], ["false"]):
             responses[int(position)] = [values[0] == "true"]
         else:
             responses[int(position)] = [int(v) for v in values if v.isdigit()]

@@ -3,33 +3,67 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from ..questions.similarity import normalize_answer
+
+# Agents end a typed answer with a full stop or wrap it in quotes; neither changes the answer.
+_SURROUNDING = ".,;:!?\"'()[] "
+
 
 @dataclass(frozen=True)
 class Grade:
-    correct: int
-    total: int
+    credits: tuple[float, ...]  # per question, 0..1
+
+    @property
+    def total(self) -> int:
+        return len(self.credits)
+
+    @property
+    def correct(self) -> int:
+        return sum(1 for c in self.credits if c == 1)
 
     @property
     def score(self) -> float:
         """Out of 100, one decimal; only an all-correct paper reaches 100."""
-        if self.total == 0:
+        if not self.credits:
             return 0.0
-        score = round(100 * self.correct / self.total, 1)
+        score = round(100 * sum(self.credits) / self.total, 1)
         return 100.0 if self.correct == self.total else min(score, 99.9)
 
 
-def is_correct(qtype: str, key: list, response: list | None) -> bool:
-    """Responses are original option indices (or [True]/[False]); all-or-nothing."""
+def fill_matches(response: str, accepted) -> bool:
+    """Full-width and half-width, spaces, case and surrounding punctuation do not matter."""
+    def fold(text):
+        return normalize_answer(text).strip(_SURROUNDING)
+
+    given = fold(response)
+    return bool(given) and any(given == fold(a) for a in accepted)
+
+
+def credit(qtype: str, key: list, response: list | None, scoring: str = "all_or_nothing") -> float:
+    """The share of the question's points a response earns. Responses are original option
+    indices, [True]/[False], or [text] for a fill-in; written replies are graded by a person."""
+    if qtype == "short" or (qtype == "scenario" and not key):
+        raise ValueError("written replies are graded by a lead")
     if not response:
-        return False
+        return 0.0
+    if qtype == "fill":
+        return 1.0 if fill_matches(str(response[0]), key) else 0.0
     if qtype == "truefalse":
-        return list(response) == list(key)
-    return sorted(set(response)) == sorted(key)
+        return 1.0 if list(response) == list(key) else 0.0
+    picked, keys = set(response), set(key)
+    if qtype == "multiple" and scoring == "partial":
+        return max(0.0, (len(picked & keys) - len(picked - keys)) / len(keys))
+    return 1.0 if picked == keys else 0.0
 
 
-def grade(items: list[tuple[str, list, list | None]]) -> Grade:
-    """items: (qtype, key, response) per question on the paper."""
-    return Grade(sum(is_correct(*item) for item in items), len(items))
+def is_correct(qtype: str, key: list, response: list | None,
+               scoring: str = "all_or_nothing") -> bool:
+    return credit(qtype, key, response, scoring) == 1
+
+
+def grade(items: list[tuple]) -> Grade:
+    """items: (qtype, key, response[, scoring]) per question on the paper."""
+    return Grade(tuple(credit(*item) for item in items))
 
 
 def deadline(started_at: datetime, duration_minutes: int, closes_at: datetime) -> datetime:

@@ -79,9 +79,10 @@ class Answer(db.Model):
     attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id"))
     position: Mapped[int]
     version_id: Mapped[int] = mapped_column(ForeignKey("question_versions.id"), index=True)
-    # Original option indices (the paper's shuffle undone), or [true]/[false].
+    # Original option indices (the paper's shuffle undone), [true]/[false], or [text].
     response: Mapped[list] = mapped_column(JSON)
-    is_correct: Mapped[bool | None]
+    is_correct: Mapped[bool | None]  # full marks
+    credit: Mapped[float | None]  # the share of the question's points, 0..1
     saved_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     attempt: Mapped[Attempt] = relationship(back_populates="answers")

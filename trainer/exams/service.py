@@ -1,11 +1,11 @@
 """Where exams meet the database: papers, attempts, autosave, submission."""
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
 from ..accounts.models import User, utcnow
@@ -13,10 +13,12 @@ from ..assessment.audit import record
 from ..assessment.service import apply_exam_score
 from ..clock import local_now
 from ..extensions import db
+from ..questions.bank import answered_by_typing, month_bounds, needs_grader
 from ..questions.models import Question, QuestionVersion
+from ..questions.render import stem_html
 from .blueprint import Blueprint
 from .generator import Candidate, PaperItem, generate
-from .grading import accepts_answers, deadline, grade, is_correct
+from .grading import Grade, accepts_answers, credit, deadline
 from .models import KIND_CERTIFICATION, KIND_MONTHLY, Answer, Attempt, Exam, Paper
 
 
@@ -30,9 +32,18 @@ class ShownItem:
 
     position: int
     qtype: str
-    stem: str
+    stem_html: str
     options: list[str]
-    chosen: list  # displayed indices, or [True]/[False]
+    chosen: list  # displayed indices, [True]/[False], or [text]
+    chat: list = field(default_factory=list)  # [[speaker, text], ...] for a scenario
+
+    @property
+    def written(self) -> bool:
+        return answered_by_typing(self.qtype, self.options)
+
+    @property
+    def text(self) -> str:
+        return str(self.chosen[0]) if self.written and self.chosen else ""
 
 
 def previous_month(month: str) -> str:
@@ -61,15 +72,21 @@ def attempt_for(exam: Exam, user: User) -> Attempt | None:
     return attempts[-1] if attempts else None
 
 
-def candidates(module: str | None = None) -> list[Candidate]:
+def candidates(month: str, module: str | None = None) -> list[Candidate]:
+    """What a new paper may draw: current versions of questions neither retired nor outside
+    their active window in `month`. Written replies wait for the grading queue (issue 5)."""
+    first, last = month_bounds(month)
     query = (select(QuestionVersion.id, Question.id, Question.category, Question.difficulty,
-                    QuestionVersion.options, Question.module)
+                    QuestionVersion.options, Question.module, Question.qtype)
              .join(Question, Question.current_version_id == QuestionVersion.id)
-             .where(Question.retired.is_(False)))
+             .where(Question.retired.is_(False),
+                    or_(Question.active_from.is_(None), Question.active_from <= last),
+                    or_(Question.active_until.is_(None), Question.active_until >= first)))
     if module is not None:
         query = query.where(Question.module == module)
     rows = db.session.execute(query)
-    return [Candidate(v, q, c, d, len(opts), m) for v, q, c, d, opts, m in rows]
+    return [Candidate(v, q, c, d, len(opts), m) for v, q, c, d, opts, m, qtype in rows
+            if not needs_grader(qtype, opts)]
 
 
 def _question_ids(papers) -> set[int]:
@@ -99,7 +116,8 @@ def paper_for(exam: Exam, user: User, sitting: int = 1) -> Paper:
         Paper.exam_id == exam.id, Paper.user_id == user.id, Paper.sitting == sitting))
     if paper is None:
         seed = secrets.randbits(31)
-        items = generate(Blueprint.from_json(exam.blueprint), candidates(),
+        month = exam.month if exam.kind == KIND_MONTHLY else local_now().strftime("%Y-%m")
+        items = generate(Blueprint.from_json(exam.blueprint), candidates(month),
                          _recent_question_ids(exam, user), seed)
         paper = Paper(exam_id=exam.id, user_id=user.id, sitting=sitting, seed=seed,
                       items=paper_items(items))
@@ -135,16 +153,32 @@ def versions(items: list[dict]) -> dict[int, QuestionVersion]:
     return {v.id: v for v in db.session.scalars(query)}
 
 
+MAX_TEXT_ANSWER = 2000
+
+
+class MalformedResponse(ValueError):
+    """A response of the wrong shape for its question (text for a choice, say)."""
+
+
 def to_original(response: list, option_order: list[int], qtype: str) -> list:
-    """A displayed-index response in the question's own option numbering."""
+    """A displayed-index response in the question's own option numbering; a typed answer
+    stays text."""
+    if answered_by_typing(qtype, option_order):
+        if not all(isinstance(r, str) for r in response):
+            raise MalformedResponse(qtype)
+        text = response[0].strip() if response else ""
+        return [text[:MAX_TEXT_ANSWER]] if text else []
     if qtype == "truefalse":
-        return [bool(response[0])] if response else []
-    return sorted({option_order[i] for i in response
-                   if isinstance(i, int) and 0 <= i < len(option_order)})
+        if len(response) > 1 or not all(isinstance(r, bool) for r in response):
+            raise MalformedResponse(qtype)
+        return list(response)
+    if not all(type(i) is int for i in response):
+        raise MalformedResponse(qtype)
+    return sorted({option_order[i] for i in response if 0 <= i < len(option_order)})
 
 
 def to_displayed(response: list, option_order: list[int], qtype: str) -> list:
-    if qtype == "truefalse":
+    if qtype == "truefalse" or answered_by_typing(qtype, option_order):
         return list(response)
     return sorted(option_order.index(i) for i in response)
 
@@ -160,15 +194,17 @@ def show(items: list[dict], responses: dict[int, list]) -> list[ShownItem]:
         shown.append(ShownItem(
             position=position,
             qtype=qtype,
-            stem=version.stem,
-            options=[version.options[i] for i in order] if qtype != "truefalse" else [],
+            stem_html=stem_html(version.stem, version.stem_format),
+            options=[version.options[i] for i in order],
             chosen=to_displayed(responses.get(position, []), order, qtype),
+            chat=list(version.chat or []),
         ))
     return shown
 
 
 def save_answers(attempt: Attempt, responses: dict[int, list], now: datetime) -> int:
-    """Store displayed-index responses by position; refused once time is up."""
+    """Store displayed-index responses by position; refused once time is up, and all of them
+    refused (MalformedResponse) when one does not fit its question."""
     grace = current_app.config["EXAM_GRACE_SECONDS"]
     if attempt.submitted_at is not None or not accepts_answers(now, attempt.ends_at, grace):
         raise ExamClosed("考试时间已到,答案未保存;此前自动保存的答案均已保留")
@@ -205,15 +241,19 @@ def finish(attempt: Attempt, now: datetime) -> Attempt:
     paper = attempt.paper
     by_id = versions(paper.items)
     answers = {a.position: a for a in attempt.answers}
-    graded = []
     for position, item in enumerate(paper.items):
+        # Every position gets a row, answered or not: usage and item statistics count the
+        # questions an agent was given, not only those they answered.
+        if position not in answers:
+            answers[position] = Answer(attempt=attempt, position=position,
+                                       version_id=item["version_id"], response=[], saved_at=now)
+            db.session.add(answers[position])
         version = by_id[item["version_id"]]
-        answer = answers.get(position)
-        graded.append((version.question.qtype, version.answer, answer.response if answer else None))
-    result = grade(graded)
-    for position, (qtype, key, response) in enumerate(graded):
-        if position in answers:
-            answers[position].is_correct = is_correct(qtype, key, response)
+        answer = answers[position]
+        answer.credit = credit(version.question.qtype, version.answer, answer.response,
+                               version.scoring)
+        answer.is_correct = answer.credit == 1
+    result = Grade(tuple(answers[p].credit for p in range(len(paper.items))))
     attempt.submitted_at = min(now, attempt.ends_at)
     attempt.correct, attempt.score = result.correct, result.score
     if paper.exam.kind == KIND_MONTHLY:
@@ -244,8 +284,9 @@ def review(attempt: Attempt) -> list[dict]:
         answer = answers.get(position)
         rows.append({"position": position, "version": version,
                      "qtype": version.question.qtype,
+                     "stem_html": stem_html(version.stem, version.stem_format),
                      "response": answer.response if answer else [],
-                     "correct": bool(answer and answer.is_correct)})
+                     "credit": answer.credit if answer and answer.credit is not None else 0.0})
     return rows
 
 

@@ -82,7 +82,9 @@ def _json_responses(payload) -> dict[int, list]:
     for position, value in answers.items():
         if not str(position).isdigit() or not isinstance(value, list):
             abort(400)
-        if not all(isinstance(v, bool | int) for v in value):
+        if not all(isinstance(v, bool | int)
+                   or (isinstance(v, str) and len(v) <= service.MAX_TEXT_ANSWER)
+                   for v in value):
             abort(400)
         responses[int(position)] = value
     return responses
@@ -97,6 +99,8 @@ def autosave(attempt_id: int):
         saved = service.save_answers(attempt, responses, utcnow())
     except service.ExamClosed as exc:
         return jsonify(error=str(exc)), 409
+    except service.MalformedResponse:
+        abort(400)
     remaining = max(0, int((attempt.ends_at - utcnow()).total_seconds()))
     return jsonify(saved=saved, remaining_seconds=remaining)
 
@@ -109,6 +113,8 @@ def submit(attempt_id: int):
     if not attempt.is_graded:
         try:
             service.save_answers(attempt, responses_from_form(request.form), now)
+        except service.MalformedResponse:
+            abort(400)
         except service.ExamClosed:
             flash("考试时间已到:本次提交的改动未被接受,已按自动保存的答案评分。", "warning")
         service.finish(attempt, now)

@@ -10,6 +10,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from ..accounts.models import User, utcnow
+from ..clock import local_now
 from ..exams import service as exams
 from ..exams.blueprint import certification
 from ..exams.generator import PaperItem, option_order
@@ -128,7 +129,8 @@ def changes_since_completion(current: Module, progress: ModuleProgress | None):
 
 def start_practice(user: User, current: Module) -> PracticeAttempt:
     rng = random.Random(secrets.randbits(31))  # noqa: S311  (a draw, not a secret)
-    drawn = practice_draw(exams.candidates(module=current.id), rules(), rng)
+    drawn = practice_draw(exams.candidates(local_now().strftime("%Y-%m"), module=current.id),
+                          rules(), rng)
     attempt = PracticeAttempt(
         user_id=user.id, module_id=current.id, checked={},
         items=exams.paper_items(
@@ -150,7 +152,7 @@ def _feedback(attempt: PracticeAttempt, position: int, version, original: list) 
     title = owner.section(section).title if owner and section and owner.section(section) else None
     return {
         "position": position,
-        "correct": is_correct(qtype, version.answer, original),
+        "correct": is_correct(qtype, version.answer, original, version.scoring),
         "key": exams.to_displayed(version.answer, item["option_order"], qtype),
         "explanation": version.explanation,
         "section_url": f"/learn/{attempt.module_id}#{section}" if title else None,
@@ -184,7 +186,7 @@ def submit_practice(attempt: PracticeAttempt, responses: dict[int, list], now: d
             checked[key] = exams.to_original(responses.get(position, []), item["option_order"],
                                              version.question.qtype)
         original = checked.get(key, [])
-        graded.append((version.question.qtype, version.answer, original))
+        graded.append((version.question.qtype, version.answer, original, version.scoring))
         feedback.append(_feedback(attempt, position, version, original))
     if attempt.submitted_at is None:
         result = grade(graded)

@@ -119,6 +119,8 @@ def check_practice(attempt_id: int):
         abort(400)
     try:
         return jsonify(service.check_practice(attempt, position, answer))
+    except exams.MalformedResponse:
+        abort(400)
     except ValueError:
         abort(409)
 
@@ -127,7 +129,10 @@ def check_practice(attempt_id: int):
 @allow()
 def submit_practice(attempt_id: int):
     attempt = _own_practice(attempt_id)
-    service.submit_practice(attempt, responses_from_form(request.form), utcnow())
+    try:
+        service.submit_practice(attempt, responses_from_form(request.form), utcnow())
+    except exams.MalformedResponse:
+        abort(400)
     return redirect(url_for("learning.practice_result", attempt_id=attempt.id))
 
 

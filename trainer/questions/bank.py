@@ -125,6 +125,11 @@ def needs_grader(qtype: str, options) -> bool:
     return qtype == "short" or (qtype == "scenario" and not options)
 
 
+def answered_by_typing(qtype: str, options) -> bool:
+    """A fill-in or a written reply: the answer is text, not a choice."""
+    return qtype == "fill" or needs_grader(qtype, options)
+
+
 def _sha(payload) -> str:
     return hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode()).hexdigest()
 
