@@ -15,11 +15,11 @@ from trainer.questions.bank import CATEGORIES
 from trainer.questions.models import QuestionVersion
 
 
-def make_exam(month="2026-11", opens=None, closes=None, duration=30):
+def make_exam(month="2026-11", opens=None, closes=None, duration=30, blueprint=None):
     now = utcnow()
     exam = Exam(month=month, title=f"{month} 月度考试", opens_at=opens or now - timedelta(hours=1),
                 closes_at=closes or now + timedelta(days=1), duration_minutes=duration,
-                blueprint=default_monthly(CATEGORIES).to_json())
+                blueprint=blueprint or default_monthly(CATEGORIES).to_json())
     db.session.add(exam)
     db.session.commit()
     return exam
@@ -106,14 +106,9 @@ def test_autosave_rejects_malformed_payloads(agent_client, exam):
 
 
 def test_typed_answers_are_saved_graded_and_reviewed(agent_client, small_content):
-    now = utcnow()
     # Every machine-graded question of the fixture's sales category: fill-in and chosen
     # scenario included.
-    exam = Exam(month=now.strftime("%Y-%m"), title="题型", opens_at=now - timedelta(hours=1),
-                closes_at=now + timedelta(days=1), duration_minutes=30,
-                blueprint=[{"count": 13, "category": "sales"}])
-    db.session.add(exam)
-    db.session.commit()
+    exam = make_exam(utcnow().strftime("%Y-%m"), blueprint=[{"count": 13, "category": "sales"}])
     attempt = start(agent_client, exam)
     kinds = {version_of(item).question.qtype: p for p, item in enumerate(attempt.paper.items)}
     assert {"fill", "scenario", "multiple"} <= set(kinds) and "short" not in kinds

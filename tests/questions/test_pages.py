@@ -10,10 +10,11 @@ from sqlalchemy import func, select
 
 from tests.answers import displayed_key
 from tests.conftest import login
+from tests.exams.test_exam_flow import make_exam
 from trainer.accounts.models import utcnow
 from trainer.accounts.roles import Role
 from trainer.assessment.models import AuditEvent
-from trainer.exams.models import Attempt, Exam
+from trainer.exams.models import Attempt
 from trainer.exams.service import candidates
 from trainer.extensions import db
 from trainer.questions.formats import parse
@@ -97,13 +98,8 @@ def sit(client, agent, exam) -> Attempt:
 
 @pytest.fixture
 def exam():
-    now = utcnow()
-    exam = Exam(month=now.strftime("%Y-%m"), title="测试考试", opens_at=now - timedelta(hours=1),
-                closes_at=now + timedelta(days=1), duration_minutes=30,
-                blueprint=[{"count": 10, "category": "etiquette"}])
-    db.session.add(exam)
-    db.session.commit()
-    return exam
+    return make_exam(utcnow().strftime("%Y-%m"),
+                     blueprint=[{"count": 10, "category": "etiquette"}])
 
 
 def test_editing_makes_a_new_version_and_old_attempts_keep_theirs(app, manager_client, manager,

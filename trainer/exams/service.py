@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import or_, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..accounts.models import User, utcnow
@@ -306,3 +306,16 @@ def certification_exam(blueprint: Blueprint, pass_mark: float, minutes: int) -> 
     db.session.flush()
     return exam
 
+
+def question_usage(question_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Per question: answers in graded exam attempts, and how many earned full marks."""
+    if not question_ids:
+        return {}
+    rows = db.session.execute(
+        select(QuestionVersion.question_id, func.count(Answer.id),
+               func.sum(case((Answer.is_correct.is_(True), 1), else_=0)))
+        .join(Answer, Answer.version_id == QuestionVersion.id)
+        .join(Attempt, Attempt.id == Answer.attempt_id)
+        .where(QuestionVersion.question_id.in_(question_ids), Attempt.score.is_not(None))
+        .group_by(QuestionVersion.question_id))
+    return {qid: (used, int(correct or 0)) for qid, used, correct in rows}

@@ -5,12 +5,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload
 
 from ..assessment.audit import record
 from ..content import placement_errors
-from ..exams.models import Answer, Attempt
 from ..extensions import db
 from ..learning.service import catalog
 from .bank import BankQuestion
@@ -278,17 +277,3 @@ def browse(wanted: BankFilter, today: date, page: int = 1, per_page: int = 50):
     rows = db.session.execute(query.order_by(Question.category, Question.key)
                               .limit(per_page).offset((page - 1) * per_page)).all()
     return rows, total
-
-
-def usage(question_ids: list[int]) -> dict[int, tuple[int, int]]:
-    """Per question: answers in graded exam attempts, and how many earned full marks."""
-    if not question_ids:
-        return {}
-    rows = db.session.execute(
-        select(QuestionVersion.question_id, func.count(Answer.id),
-               func.sum(case((Answer.is_correct.is_(True), 1), else_=0)))
-        .join(Answer, Answer.version_id == QuestionVersion.id)
-        .join(Attempt, Attempt.id == Answer.attempt_id)
-        .where(QuestionVersion.question_id.in_(question_ids), Attempt.score.is_not(None))
-        .group_by(QuestionVersion.question_id))
-    return {qid: (used, int(correct or 0)) for qid, used, correct in rows}

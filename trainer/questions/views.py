@@ -19,7 +19,7 @@ from ..accounts.access import allow, writes_on_get
 from ..accounts.models import utcnow
 from ..accounts.roles import Role
 from ..clock import local_now
-from ..exams.service import ShownItem
+from ..exams.service import ShownItem, question_usage
 from ..extensions import db
 from ..learning.service import catalog
 from . import service
@@ -67,7 +67,7 @@ def index():
     page = max(1, request.args.get("page", 1, type=int))
     today = local_now().date()
     rows, total = service.browse(wanted, today, page, PER_PAGE)
-    used = service.usage([question.id for question, _version in rows])
+    used = question_usage([question.id for question, _version in rows])
     args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
         "questions/index.html", rows=rows, total=total, page=page,
@@ -91,7 +91,7 @@ def show(key: str):
     number = request.args.get("version", type=int)
     version = next((v for v in question.versions if v.number == number),
                    question.current_version)
-    used, correct = service.usage([question.id]).get(question.id, (0, 0))
+    used, correct = question_usage([question.id]).get(question.id, (0, 0))
     module = next((m for m in catalog() if m.id == question.module), None)
     return render_template(
         "questions/show.html", question=question, version=version,
