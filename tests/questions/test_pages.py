@@ -145,6 +145,16 @@ def test_a_classification_edit_keeps_the_version(manager_client):
     assert question("a-001").current_version.number == 1
 
 
+def test_a_new_difficulty_is_a_new_version(manager_client):
+    data = {"category": "etiquette", "difficulty": "3", "stem": "alpha 单选题 1",
+            "stem_format": "plain", "options": "对的\n错的一\n错的二\n错的三", "answer": "A",
+            "explanation": "解析 1", "module": "alpha", "section": "one", "seed": "000 测试",
+            "tags": "测试", "scoring": "all_or_nothing"}
+    manager_client.post("/manage/questions/a-001/edit", data=data)
+    assert question("a-001").difficulty == 3
+    assert question("a-001").current_version.number == 2
+
+
 def test_a_form_error_keeps_what_was_typed(manager_client):
     before = db.session.scalar(select(func.count(QuestionVersion.id)))
     reply = manager_client.post("/manage/questions/a-001/edit", data={
