@@ -135,22 +135,22 @@ def test_usage_counts_graded_answers(app, manager_client, make_user, exam):
     assert "已评分考试中出现 2 次,答对 2 次(100%)" in page
 
 
-def test_a_classification_edit_keeps_the_version(manager_client):
-    data = {"category": "etiquette", "difficulty": "1", "stem": "alpha 单选题 1",
+def a_001_as_shipped(**changes) -> dict:
+    """The editor's fields for a-001 as the fixture bank has it, with `changes`."""
+    return {"category": "etiquette", "difficulty": "1", "stem": "alpha 单选题 1",
             "stem_format": "plain", "options": "对的\n错的一\n错的二\n错的三", "answer": "A",
-            "explanation": "解析 1", "module": "alpha", "section": "two", "seed": "000 测试",
-            "tags": "测试", "scoring": "all_or_nothing"}
-    manager_client.post("/manage/questions/a-001/edit", data=data)
+            "explanation": "解析 1", "module": "alpha", "section": "one", "seed": "000 测试",
+            "tags": "测试", "scoring": "all_or_nothing", **changes}
+
+
+def test_a_classification_edit_keeps_the_version(manager_client):
+    manager_client.post("/manage/questions/a-001/edit", data=a_001_as_shipped(section="two"))
     assert question("a-001").section == "two"
     assert question("a-001").current_version.number == 1
 
 
 def test_a_new_difficulty_is_a_new_version(manager_client):
-    data = {"category": "etiquette", "difficulty": "3", "stem": "alpha 单选题 1",
-            "stem_format": "plain", "options": "对的\n错的一\n错的二\n错的三", "answer": "A",
-            "explanation": "解析 1", "module": "alpha", "section": "one", "seed": "000 测试",
-            "tags": "测试", "scoring": "all_or_nothing"}
-    manager_client.post("/manage/questions/a-001/edit", data=data)
+    manager_client.post("/manage/questions/a-001/edit", data=a_001_as_shipped(difficulty="3"))
     assert question("a-001").difficulty == 3
     assert question("a-001").current_version.number == 2
 
