@@ -9,8 +9,11 @@ def version_of(item) -> QuestionVersion:
 
 
 def displayed_key(item) -> list:
-    """Displayed option indices, [True]/[False], or a fill-in's first accepted answer."""
+    """Displayed option indices, [True]/[False], a fill-in's first accepted answer, or a
+    written reply's reference answer."""
     version = version_of(item)
+    if version.needs_grader:
+        return [version.reference or "参考作答"]
     if version.question.qtype in ("truefalse", "fill"):
         return list(version.answer[:1])
     return [item["option_order"].index(i) for i in version.answer]
@@ -20,7 +23,7 @@ def wrong_answer(item) -> list:
     version, key = version_of(item), displayed_key(item)
     if version.question.qtype == "truefalse":
         return [not key[0]]
-    if version.question.qtype == "fill":
+    if version.question.qtype == "fill" or version.needs_grader:
         return ["一个错误的答案"]
     return [next(d for d in range(len(item["option_order"])) if d not in key)]
 
@@ -36,3 +39,14 @@ def form_for(items_and_answers) -> dict:
         else:
             form[f"q{position}"] = [str(a) for a in answer]
     return form
+
+
+def mark_written(attempt, credit: float, actor=None):
+    """A lead marks every written reply of a submitted attempt with the same credit."""
+    from trainer.exams import service
+
+    db.session.refresh(attempt)
+    for answer in attempt.answers:
+        if answer.credit is None:
+            answer.credit, answer.is_correct = credit, credit == 1
+    return service.settle(attempt, actor)

@@ -93,13 +93,17 @@ def _register_blueprints(app: Flask) -> None:
     from .accounts.admin import bp as admin
     from .accounts.views import bp as accounts
     from .accounts.views import limit_login_attempts
+    from .exams.admin_views import bp as exam_admin
+    from .exams.marking_views import bp as marking
+    from .exams.notebook_views import bp as notebook
     from .exams.views import bp as exams
     from .health import bp as health
     from .learning.views import bp as learning
     from .questions.views import bp as questions
     from .reports.views import bp as reports
 
-    for blueprint in (accounts, admin, learning, exams, questions, reports, health):
+    for blueprint in (accounts, admin, learning, exams, exam_admin, marking, notebook,
+                      questions, reports, health):
         app.register_blueprint(blueprint)
     limit_login_attempts(app)
 

@@ -33,7 +33,9 @@ def _content_report():
 def load_content() -> dict[str, int]:
     """Validate all content, then bring the database in line with it: new and revised
     questions, module revisions, the certification blueprint. Past attempts keep the
-    question versions they were given."""
+    question versions they were given. The standard monthly blueprint is created once;
+    after that it is the managers' to edit."""
+    from .exams.service import default_blueprint
     from .learning.service import certification_exam, record_revisions
     from .questions.service import QuestionConflict, sync_bank
 
@@ -46,6 +48,7 @@ def load_content() -> dict[str, int]:
         raise ContentInvalid(str(exc).splitlines()) from None
     counts["module_versions"] = record_revisions(report.modules)
     certification_exam()
+    default_blueprint()
     db.session.commit()
     return counts
 
@@ -136,6 +139,8 @@ def register(app: Flask) -> None:
 
     app.cli.add_command(content)
 
+    from .exams.cli import exam
     from .questions.cli import questions
 
     app.cli.add_command(questions)
+    app.cli.add_command(exam)

@@ -99,7 +99,7 @@ def from_environment() -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "PASSWORD_HASH_METHOD": "scrypt",
         "TIMEZONE": os.environ.get("TIMEZONE", "Asia/Shanghai"),
-        "EXAM_GRACE_SECONDS": int(os.environ.get("EXAM_GRACE_SECONDS", "0")),
+        "EXAM_GRACE_SECONDS": int(os.environ.get("EXAM_GRACE_SECONDS", "60")),
         "ONBOARDING_RULES": _onboarding_rules(),
         "BANK_POLICY": _bank_policy(),
     }

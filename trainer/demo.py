@@ -15,13 +15,11 @@ from .accounts.service import create_user
 from .assessment.models import LedgerItem
 from .clock import from_local, local_now
 from .exams import service as exams
-from .exams.blueprint import default_monthly
 from .exams.models import Attempt, Exam
 from .extensions import db
 from .kpi.models import MonthlyMetrics
 from .learning.models import ModuleProgress
 from .learning.service import catalog, certification_exam
-from .questions.bank import CATEGORIES
 from .questions.models import QuestionVersion
 
 DEMO_PASSWORD = "demo1234"  # noqa: S105  (published with the demo on purpose)
@@ -105,8 +103,10 @@ def _create(rng: random.Random) -> None:
     db.session.add_all(teams)
     _user("admin", "系统管理员", Role.ADMIN, None, today - timedelta(days=900))
     manager = _user("manager", "沈主管", Role.MANAGER, None, today - timedelta(days=800))
-    _user("lead1", "许组长", Role.LEAD, teams[0], today - timedelta(days=700))
-    _user("lead2", "韩组长", Role.LEAD, teams[1], today - timedelta(days=650))
+    leads = {teams[0].name: _user("lead1", "许组长", Role.LEAD, teams[0],
+                                  today - timedelta(days=700)),
+             teams[1].name: _user("lead2", "韩组长", Role.LEAD, teams[1],
+                                  today - timedelta(days=650))}
 
     agents = []
     for index, name in enumerate(NAMES, start=1):
@@ -127,7 +127,7 @@ def _create(rng: random.Random) -> None:
         exam = _exam(month, manager, closed=True)
         for agent, skill in agents:
             if agent.certified_on and agent.certified_on < _month_start(month).date():
-                _sit(exam, agent, skill, rng)
+                _sit(exam, agent, skill, rng, leads[agent.team.name])
                 _daily_items(agent, month, rng)
                 _metrics(agent, month, skill, rng)
     _exam(current, manager, closed=False)
@@ -146,7 +146,7 @@ def _learning(agents, rng: random.Random) -> None:
             finished = datetime.combine(agent.certified_on, datetime.min.time())
             for module in modules:
                 _progress(agent, module, finished - timedelta(days=1), complete=True)
-            _sit(exam, agent, max(skill, 0.95), rng, finished + timedelta(hours=10), sitting=1)
+            _sit(exam, agent, max(skill, 0.95), rng, None, finished + timedelta(hours=10))
             continue
         done, failed_once = ONBOARDING[number]
         done = len(modules) if done is None else done
@@ -154,7 +154,7 @@ def _learning(agents, rng: random.Random) -> None:
         for index, module in enumerate(modules[: done + 1]):
             _progress(agent, module, started + timedelta(days=index), complete=index < done)
         if failed_once:
-            _sit(exam, agent, 0.3, rng, utcnow() - timedelta(days=2), sitting=1)
+            _sit(exam, agent, 0.3, rng, None, utcnow() - timedelta(days=2))
 
 
 def _progress(agent: User, module, when: datetime, complete: bool) -> None:
@@ -175,22 +175,17 @@ def _exam(month: str, manager: User, closed: bool) -> Exam:
         opens, closes = start + timedelta(days=19, hours=9), start + timedelta(days=25, hours=18)
     else:
         opens, closes = start, _month_end(month) - timedelta(minutes=1)
-    exam = Exam(month=month, title=f"{start.year}年{start.month}月 月度考试",
-                opens_at=from_local(opens), closes_at=from_local(closes),
-                duration_minutes=30, blueprint=default_monthly(CATEGORIES).to_json(),
-                created_by_id=manager.id)
-    db.session.add(exam)
-    db.session.flush()
-    return exam
+    return exams.create_exam(month, opens_at=from_local(opens), closes_at=from_local(closes),
+                             actor=manager)
 
 
-def _sit(exam: Exam, agent: User, skill: float, rng: random.Random,
-         started: datetime | None = None, sitting: int = 1) -> None:
-    paper = exams.paper_for(exam, agent, sitting)
+def _sit(exam: Exam, agent: User, skill: float, rng: random.Random, lead: User | None,
+         started: datetime | None = None) -> None:
+    paper = exams.paper_for(exam, agent)
     # Office hours: the window opens at 09:00 local time.
     started = started or exam.opens_at + timedelta(
         days=rng.randint(0, 5), hours=rng.randint(0, 8), minutes=rng.randint(0, 59))
-    attempt = Attempt(paper_id=paper.id, started_at=started,
+    attempt = Attempt(paper_id=paper.id, started_at=started, flags=[],
                       ends_at=started + timedelta(minutes=exam.duration_minutes))
     db.session.add(attempt)
     db.session.flush()
@@ -199,11 +194,26 @@ def _sit(exam: Exam, agent: User, skill: float, rng: random.Random,
         version = db.session.get(QuestionVersion, item["version_id"])
         responses[position] = _response(version, item["option_order"], skill, rng)
     exams.save_answers(attempt, responses, started + timedelta(minutes=5))
-    exams.finish(attempt, started + timedelta(minutes=rng.randint(8, 29)))
+    exams.submit(attempt, started + timedelta(minutes=rng.randint(8, 29)))
+    _mark(attempt, skill, rng, lead)
+
+
+def _mark(attempt: Attempt, skill: float, rng: random.Random, lead: User | None) -> None:
+    """The team lead marks the written replies, as they would from the marking queue."""
+    waiting = [a for a in attempt.answers if a.credit is None]
+    for answer in waiting:
+        answer.credit = rng.choice((1.0, 0.75, 0.5)) if rng.random() < skill else 0.25
+        answer.is_correct = answer.credit == 1
+        answer.marked_by_id = lead.id if lead else None
+        answer.marked_at = attempt.submitted_at + timedelta(days=1)
+    if waiting:
+        exams.settle(attempt, lead)
 
 
 def _response(version: QuestionVersion, order: list[int], skill: float, rng) -> list:
     """A displayed-index response (or typed text), right with probability `skill`."""
+    if version.needs_grader:
+        return [version.reference[:200] if rng.random() < skill else "亲,这个问题我帮您问一下。"]
     if version.question.qtype == "truefalse":
         right = version.answer[0]
         return [right if rng.random() < skill else not right]

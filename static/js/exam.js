@@ -1,87 +1,501 @@
-// The exam page's autosave and countdown. The form works without this script (answers are
-// sent on submit); with it, every change is saved at once and the paper is handed in when
-// the server's time runs out.
+// The exam page: autosave with an offline draft, the server-timed countdown, the question
+// navigator, flags and the submit confirmation. The form works without this script (answers
+// are sent on submit); with it, every change is saved at once, kept in the browser until the
+// server has it, and the paper is handed in when the server's time runs out.
 (function () {
   "use strict";
   const form = document.getElementById("exam-form");
   if (!form) return;
+
+  const token = document.querySelector('meta[name="csrf-token"]').content;
+  const bar = document.querySelector("[data-exam-bar]");
   const status = document.querySelector("[data-save-status]");
   const timer = document.querySelector("[data-timer]");
-  const token = document.querySelector('meta[name="csrf-token"]').content;
-  const pending = new Map();
-  let saving = false;
-  let closed = false;
-  // Re-synchronized with the server's clock on every save.
-  let deadline = Date.now() + Number(timer.dataset.remaining) * 1000;
+  const navPanel = document.getElementById("exam-nav");
+  const dialog = document.getElementById("submit-dialog");
+  const confirmButton = dialog.querySelector("[data-confirm-submit]");
+  const fieldsets = Array.from(form.querySelectorAll("fieldset[data-position]"));
+  const byPosition = new Map(fieldsets.map((f) => [f.dataset.position, f]));
+  const navItems = new Map(
+    Array.from(document.querySelectorAll("[data-nav]"), (a) => [a.dataset.nav, a]));
 
-  function show(text, tone) {
-    status.textContent = text;
-    status.className = "small " + (tone || "text-secondary");
+  const REQUEST_TIMEOUT_MS = 15000;
+  const CLOCK_POLL_MS = 45000;
+  const SUBMIT_FLUSH_MS = 10000;
+  const WARNING_SECONDS = 300;
+  // A draft outlives its attempt only by accident (the browser closed mid-submit); an
+  // attempt never lasts a day, so older drafts are dropped.
+  const DRAFT_MAX_AGE_MS = 24 * 3600 * 1000;
+
+  // The draft: every change, with a pending mark until the server acknowledges it. --------
+  const DRAFT_PREFIX = "exam-draft:";
+  const draftKey = DRAFT_PREFIX + form.dataset.attempt;
+  let lastStamp = 0;
+
+  function stamp() {
+    lastStamp = Math.max(Date.now(), lastStamp + 1);
+    return lastStamp;
   }
 
-  async function flush() {
-    if (saving || pending.size === 0 || closed) return;
-    saving = true;
-    const batch = Object.fromEntries(pending);
-    pending.clear();
-    show("正在保存…");
+  function readDraft() {
     try {
-      const reply = await fetch(form.dataset.autosaveUrl, {
-        method: "POST",
-        headers: { "Content-Type": "application/json", "X-CSRFToken": token },
-        body: JSON.stringify({ answers: batch }),
-      });
-      if (reply.status === 409) {
-        closed = true;
-        show("考试时间已到,已保存的答案将用于评分", "text-danger");
-        form.submit();
-        return;
-      }
-      if (!reply.ok) throw new Error(String(reply.status));
-      const body = await reply.json();
-      deadline = Date.now() + body.remaining_seconds * 1000;
-      show("已保存 " + new Date().toLocaleTimeString("zh-CN"), "text-success");
+      const stored = JSON.parse(localStorage.getItem(draftKey));
+      if (stored && stored.answers) return stored;
     } catch (error) {
-      // Keep the unsaved answers and try again: a dropped network must not lose them.
-      for (const [key, value] of Object.entries(batch)) {
-        if (!pending.has(key)) pending.set(key, value);
-      }
-      show("网络异常,答案暂未保存,正在重试…", "text-danger");
-      setTimeout(flush, 3000);
-    } finally {
-      saving = false;
-      if (pending.size) flush();
+      // Storage disabled or a corrupt entry: start afresh, the server's copy still counts.
+    }
+    return { answers: {}, flags: null, updated: 0 };
+  }
+
+  function writeDraft() {
+    draft.updated = Date.now();
+    try {
+      localStorage.setItem(draftKey, JSON.stringify(draft));
+    } catch (error) {
+      // Storage full or disabled (private browsing): saving to the server still works.
     }
   }
 
-  function queue(fieldset) {
-    pending.set(fieldset.dataset.position, window.readResponse(fieldset));
-    flush();
+  function clearDraft() {
+    try {
+      localStorage.removeItem(draftKey);
+    } catch (error) {
+      // Nothing stored to clear.
+    }
+  }
+
+  function pruneOldDrafts() {
+    try {
+      for (const key of Object.keys(localStorage)) {
+        if (!key.startsWith(DRAFT_PREFIX) || key === draftKey) continue;
+        const stored = JSON.parse(localStorage.getItem(key));
+        if (!stored || Date.now() - stored.updated > DRAFT_MAX_AGE_MS) localStorage.removeItem(key);
+      }
+    } catch (error) {
+      // Storage unavailable: nothing to prune.
+    }
+  }
+
+  const draft = readDraft();
+
+  function hasPending() {
+    return Object.values(draft.answers).some((e) => e.pending) ||
+      Boolean(draft.flags && draft.flags.pending);
+  }
+
+  // The save status: a fixed slot in the bar, whatever it says. -------------------------
+  const STATES = {
+    saving: ["正在保存…", "text-secondary"],
+    saved: ["已保存", "text-success"],
+    offline: ["离线:答案已暂存在本机,联网后自动保存", "text-warning-emphasis"],
+    error: ["保存失败,正在重试…", "text-danger"],
+    // The session expired or its token went stale: only a reload (and maybe a login) helps.
+    stale: ["保存失败:请刷新页面,答案已暂存在本机", "text-danger"],
+    closing: ["考试时间已到,正在交卷…", "text-danger"],
+    waiting: ["时间已到:联网后自动交卷,答案已暂存在本机", "text-danger"],
+  };
+
+  let lastSavedAt = null;
+
+  function show(state, savedAt) {
+    const [text, tone] = STATES[state];
+    status.textContent = savedAt
+      ? text + " " + new Date(savedAt).toLocaleTimeString("zh-CN", { hour12: false })
+      : text;
+    status.title = status.textContent;
+    status.dataset.state = state;
+    status.className = "small " + tone;
+  }
+
+  // Saving: one request at a time, everything pending in it, retried with backoff. ---------
+  let sending = null;
+  let retryTimer = null;
+  let failures = 0;
+  let closed = false;
+
+  function post(url, payload) {
+    return fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": token },
+      body: JSON.stringify(payload),
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
+  }
+
+  function pendingBatch() {
+    const answers = {};
+    const stamps = {};
+    for (const [position, entry] of Object.entries(draft.answers)) {
+      if (entry.pending) {
+        answers[position] = entry.value;
+        stamps[position] = entry.at;
+      }
+    }
+    const payload = { answers };
+    if (draft.flags && draft.flags.pending) payload.flags = draft.flags.list;
+    return { payload, stamps, flagsAt: draft.flags && draft.flags.at };
+  }
+
+  // Only what was sent is acknowledged: a change made while the request was out stays pending.
+  function acknowledge(batch) {
+    for (const [position, at] of Object.entries(batch.stamps)) {
+      const entry = draft.answers[position];
+      if (entry && entry.at === at) entry.pending = false;
+    }
+    if (batch.payload.flags && draft.flags.at === batch.flagsAt) draft.flags.pending = false;
+    writeDraft();
+  }
+
+  function retryLater() {
+    clearTimeout(retryTimer);
+    const delay = Math.min(30000, 2000 * 2 ** failures);
+    failures += 1;
+    retryTimer = setTimeout(() => {
+      retryTimer = null;
+      flush();
+    }, delay);
+  }
+
+  async function send() {
+    const batch = pendingBatch();
+    if (navigator.onLine) show("saving");
+    try {
+      const reply = await post(form.dataset.autosaveUrl, batch.payload);
+      if (reply.status === 409) {
+        closeDown();
+        return;
+      }
+      if (reply.redirected || [400, 401, 403].includes(reply.status)) {
+        show("stale");
+        retryLater();
+        return;
+      }
+      if (!reply.ok) throw new Error("autosave " + reply.status);
+      const body = await reply.json();
+      acknowledge(batch);
+      failures = 0;
+      follow(body.remaining_seconds);
+      lastSavedAt = body.saved_at;
+      if (!hasPending()) show("saved", lastSavedAt);
+    } catch (error) {
+      show(navigator.onLine ? "error" : "offline");
+      retryLater();
+    }
+  }
+
+  function flush() {
+    if (closed || !hasPending()) return Promise.resolve();
+    if (!sending) {
+      clearTimeout(retryTimer);
+      retryTimer = null;
+      sending = send().finally(() => {
+        sending = null;
+        if (hasPending() && retryTimer === null) flush();
+      });
+    }
+    return sending;
+  }
+
+  // Before handing in: try to bring the server up to date, for a while.
+  async function flushBeforeSubmit() {
+    const until = performance.now() + SUBMIT_FLUSH_MS;
+    while (hasPending() && !closed && navigator.onLine && performance.now() < until) {
+      await flush();
+      if (hasPending()) await new Promise((done) => setTimeout(done, 500));
+    }
+  }
+
+  window.addEventListener("online", () => {
+    if (hasPending()) flush();
+    else if (lastSavedAt) show("saved", lastSavedAt);
+  });
+  window.addEventListener("offline", () => {
+    if (!handingIn) show("offline");
+  });
+
+  // Answers and flags. ----------------------------------------------------------------
+  const flags = new Set(
+    Array.from(form.querySelectorAll('[data-flag][aria-pressed="true"]'),
+               (b) => b.closest("fieldset").dataset.position));
+
+  function isDone(fieldset) {
+    return window.readResponse(fieldset).length > 0;
+  }
+
+  // A typed answer is recorded as it is typed, and its change event on leaving the field
+  // repeats it: the same value again is no change.
+  function record(fieldset) {
+    const position = fieldset.dataset.position;
+    const value = window.readResponse(fieldset);
+    const entry = draft.answers[position];
+    if (entry && JSON.stringify(entry.value) === JSON.stringify(value)) return;
+    draft.answers[position] = { value, at: stamp(), pending: true };
+    writeDraft();
+    refresh(position);
+  }
+
+  function recordFlags() {
+    const list = Array.from(flags, Number).sort((a, b) => a - b);
+    draft.flags = { list, at: stamp(), pending: true };
+    writeDraft();
   }
 
   form.addEventListener("change", (event) => {
     const fieldset = event.target.closest("fieldset[data-position]");
-    if (fieldset) queue(fieldset);
+    if (!fieldset) return;
+    record(fieldset);
+    flush();
   });
 
-  // Typed answers are saved after a pause in typing, not only when the field loses focus.
+  // Typed answers go to the draft at every keystroke and to the server after a pause.
   const typing = new Map();
   form.addEventListener("input", (event) => {
     const fieldset = event.target.closest("fieldset[data-position]");
     if (!fieldset || !event.target.matches("input[type=text], textarea")) return;
+    record(fieldset);
     clearTimeout(typing.get(fieldset));
-    typing.set(fieldset, setTimeout(() => queue(fieldset), 800));
+    typing.set(fieldset, setTimeout(flush, 800));
   });
 
-  setInterval(() => {
-    const left = Math.max(0, Math.round((deadline - Date.now()) / 1000));
-    const minutes = Math.floor(left / 60);
-    const seconds = String(left % 60).padStart(2, "0");
-    timer.textContent = minutes + ":" + seconds;
-    timer.className = "badge fs-6 " + (left < 300 ? "text-bg-danger" : "text-bg-primary");
-    if (left === 0 && !closed) {
-      closed = true;
-      form.submit();
+  form.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-flag]");
+    if (!button) return;
+    const position = button.closest("fieldset").dataset.position;
+    if (flags.has(position)) flags.delete(position);
+    else flags.add(position);
+    recordFlags();
+    refresh(position);
+    flush();
+  });
+
+  // The navigator. ---------------------------------------------------------------------
+  function refresh(position) {
+    refreshQuestion(position);
+    refreshCounts();
+  }
+
+  function refreshQuestion(position) {
+    const fieldset = byPosition.get(position);
+    const flagged = flags.has(position);
+    const item = navItems.get(position);
+    item.classList.toggle("done", isDone(fieldset));
+    item.classList.toggle("flagged", flagged);
+    const button = fieldset.querySelector("[data-flag]");
+    button.setAttribute("aria-pressed", String(flagged));
+    button.textContent = flagged ? "已标记" : "标记";
+    button.classList.toggle("btn-warning", flagged);
+    button.classList.toggle("btn-outline-secondary", !flagged);
+  }
+
+  function refreshCounts() {
+    const done = fieldsets.filter(isDone).length;
+    document.querySelector("[data-count-done]").textContent = done;
+    document.querySelector("[data-count-short]").textContent = done + "/" + fieldsets.length;
+    document.querySelector("[data-count-flagged]").textContent = flags.size;
+  }
+
+  function setCurrent(position) {
+    for (const [key, item] of navItems) {
+      item.classList.toggle("current", key === position);
+      if (key === position) item.setAttribute("aria-current", "true");
+      else item.removeAttribute("aria-current");
     }
-  }, 1000);
+  }
+
+  function jump(position) {
+    const fieldset = byPosition.get(position);
+    const go = () => {
+      fieldset.scrollIntoView({ block: "start" });
+      const first = fieldset.querySelector("input, textarea");
+      if (first) first.focus({ preventScroll: true });
+      setCurrent(position);
+    };
+    const drawer = bootstrap.Offcanvas.getInstance(navPanel);
+    const modal = bootstrap.Modal.getInstance(dialog);
+    if (navPanel.classList.contains("show") && drawer) {
+      navPanel.addEventListener("hidden.bs.offcanvas", go, { once: true });
+      drawer.hide();
+    } else if (dialog.classList.contains("show") && modal) {
+      dialog.addEventListener("hidden.bs.modal", go, { once: true });
+      modal.hide();
+    } else {
+      go();
+    }
+  }
+
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest("[data-nav], [data-jump]");
+    if (!link) return;
+    event.preventDefault();
+    jump(link.dataset.nav || link.dataset.jump);
+  });
+
+  // The question in view is the current one: the first whose card crosses the upper band.
+  const observer = new IntersectionObserver((entries) => {
+    const visible = entries.filter((e) => e.isIntersecting);
+    if (visible.length) setCurrent(visible[0].target.dataset.position);
+  }, { rootMargin: "-25% 0px -65% 0px" });
+  fieldsets.forEach((f) => observer.observe(f));
+  form.addEventListener("focusin", (event) => {
+    const fieldset = event.target.closest("fieldset[data-position]");
+    if (fieldset) setCurrent(fieldset.dataset.position);
+  });
+
+  // Sticky parts sit below the bar, whatever its height on this screen.
+  function measureBar() {
+    document.documentElement.style.setProperty("--exam-bar", bar.offsetHeight + "px");
+  }
+  window.addEventListener("resize", measureBar);
+
+  // The clock: the server's, followed from every reply and a regular poll. -----------------
+  let deadline = performance.now() + Number(timer.dataset.remaining) * 1000;
+
+  function follow(seconds) {
+    deadline = performance.now() + seconds * 1000;
+    tick();
+  }
+
+  function tick() {
+    const left = Math.max(0, Math.ceil((deadline - performance.now()) / 1000));
+    timer.textContent = Math.floor(left / 60) + ":" + String(left % 60).padStart(2, "0");
+    timer.classList.toggle("text-bg-danger", left < WARNING_SECONDS);
+    timer.classList.toggle("text-bg-primary", left >= WARNING_SECONDS);
+    if (left === 0) handIn();
+  }
+
+  async function pollClock() {
+    if (closed) return;
+    try {
+      const reply = await fetch(form.dataset.clockUrl, {
+        credentials: "same-origin", signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+      if (!reply.ok) return;
+      const body = await reply.json();
+      if (body.submitted) {
+        // Handed in elsewhere (another tab, or the server's overdue closing).
+        closed = true;
+        clearDraft();
+        window.location.reload();
+      } else {
+        follow(body.remaining_seconds);
+      }
+    } catch (error) {
+      // Offline: the local countdown carries on until the next poll.
+    }
+  }
+
+  setInterval(tick, 1000);
+  setInterval(pollClock, CLOCK_POLL_MS);
+  // A phone suspends timers in the background: look at the server's clock on coming back.
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible") pollClock();
+  });
+
+  // Handing in. ---------------------------------------------------------------------------
+  let handingIn = false;
+
+  async function submitNow() {
+    await flushBeforeSubmit();
+    if (closed) return;  // refused as too late: closeDown hands it in
+    if (!hasPending()) clearDraft();
+    closed = true;
+    form.submit();
+  }
+
+  function closeDown() {
+    // The server refuses answers now: what it saved is what gets graded.
+    closed = true;
+    handingIn = true;
+    clearDraft();
+    show("closing");
+    form.submit();
+  }
+
+  function handIn() {
+    if (handingIn) return;
+    handingIn = true;
+    if (!navigator.onLine) {
+      show("waiting");
+      window.addEventListener("online", () => {
+        show("closing");
+        submitNow();
+      }, { once: true });
+      return;
+    }
+    show("closing");
+    submitNow();
+  }
+
+  function numberLinks(container, positions, tone) {
+    container.replaceChildren(...positions.map((position) => {
+      const link = document.createElement("a");
+      link.href = "#question-" + position;
+      link.dataset.jump = position;
+      link.className = "btn btn-sm " + tone;
+      link.textContent = Number(position) + 1;
+      return link;
+    }));
+  }
+
+  function openDialog() {
+    const blanks = fieldsets.filter((f) => !isDone(f)).map((f) => f.dataset.position);
+    const flagged = Array.from(flags).sort((a, b) => a - b);
+    dialog.querySelector("[data-dialog-summary]").textContent =
+      "共 " + fieldsets.length + " 题,已答 " + (fieldsets.length - blanks.length) + " 题" +
+      (blanks.length ? ",还有 " + blanks.length + " 题未作答。" : ",全部作答完毕。");
+    numberLinks(dialog.querySelector("[data-blank-links]"), blanks, "btn-outline-danger");
+    numberLinks(dialog.querySelector("[data-flagged-links]"), flagged, "btn-outline-warning");
+    dialog.querySelector("[data-blank-section]").hidden = !blanks.length;
+    dialog.querySelector("[data-flagged-section]").hidden = !flagged.length;
+    dialog.querySelector("[data-offline-note]").hidden = true;
+    bootstrap.Modal.getOrCreateInstance(dialog).show();
+  }
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    if (!handingIn) openDialog();
+  });
+  document.querySelector("[data-open-submit]").addEventListener("click", () => {
+    const drawer = bootstrap.Offcanvas.getInstance(navPanel);
+    if (drawer) drawer.hide();
+    openDialog();
+  });
+
+  confirmButton.addEventListener("click", () => {
+    if (handingIn) return;
+    if (!navigator.onLine) {
+      dialog.querySelector("[data-offline-note]").hidden = false;
+      return;
+    }
+    handingIn = true;
+    confirmButton.disabled = true;
+    confirmButton.textContent = "正在交卷…";
+    form.querySelector("[data-submit]").disabled = true;
+    submitNow();
+  });
+
+  // On load: what the agent gave while the server could not take it goes back into the
+  // inputs (the page shows the server's copy, which lacks it) and is sent again. ----------
+  // Acknowledged entries are dropped: the page shows the server's copy, which may be newer
+  // (the agent went on from another device).
+  function restoreDraft() {
+    for (const [position, entry] of Object.entries(draft.answers)) {
+      const fieldset = byPosition.get(position);
+      if (entry.pending && fieldset) window.applyResponse(fieldset, entry.value);
+      else delete draft.answers[position];
+    }
+    if (draft.flags && draft.flags.pending) {
+      flags.clear();
+      draft.flags.list.forEach((p) => flags.add(String(p)));
+    }
+  }
+
+  pruneOldDrafts();
+  restoreDraft();
+  document.querySelectorAll("[data-flag], [data-open-submit]").forEach((b) => { b.hidden = false; });
+  byPosition.forEach((_, position) => refreshQuestion(position));
+  refreshCounts();
+  measureBar();
+  tick();
+  flush();
 })();

@@ -14,3 +14,18 @@ window.readResponse = function (fieldset) {
   }
   return Array.from(inputs, (i) => Number(i.value));
 };
+
+// The inverse: put a response of that shape back into the question's inputs (an answer kept
+// in the browser while offline, re-applied when the page loads again).
+window.applyResponse = function (fieldset, response) {
+  "use strict";
+  const typed = fieldset.querySelector("input[type=text], textarea");
+  if (typed) {
+    typed.value = response.length ? String(response[0]) : "";
+    return;
+  }
+  const truefalse = fieldset.dataset.qtype === "truefalse";
+  for (const input of fieldset.querySelectorAll("input")) {
+    input.checked = response.includes(truefalse ? input.value === "true" : Number(input.value));
+  }
+};

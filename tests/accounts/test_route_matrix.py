@@ -13,7 +13,7 @@ from tests.exams.test_exam_flow import make_exam
 from trainer.accounts.access import PUBLIC
 from trainer.accounts.models import utcnow
 from trainer.accounts.roles import Role
-from trainer.exams.service import start
+from trainer.exams.service import default_blueprint, start
 from trainer.extensions import db
 from trainer.learning.service import catalog
 from trainer.questions.models import ImportBatch, Question
@@ -38,12 +38,21 @@ EXPECTED = {
     "learning.start_certification": {A},
     "learning.dashboard": {A},
     "exams.index": {A},
+    "exams.overview": {A},
     "exams.start": {A},
     "exams.take": {A},
     "exams.autosave": {A},
+    "exams.clock": {A},
     "exams.submit": {A},
     "exams.result": {A},
-    "exams.manage": {M, D},
+    "exam_admin.exams": {M, D},
+    "exam_admin.edit_exam": {M, D},
+    "exam_admin.blueprints": {M, D},
+    "exam_admin.new_blueprint": {M, D},
+    "exam_admin.edit_blueprint": {M, D},
+    "exam_admin.delete_blueprint": {M, D},
+    "notebook.index": {A},
+    "notebook.practice": {A},
     "questions.index": {M, D},
     "questions.show": {M, D},
     "questions.new": {M, D},
@@ -55,6 +64,10 @@ EXPECTED = {
     "questions.upload": {M, D},
     "questions.preview_import": {M, D},
     "questions.confirm_import": {M, D},
+    "questions.regrade": {M, D},
+    "marking.queue": {L, M, D},
+    "marking.question": {L, M, D},
+    "marking.mark": {L, M, D},
     "reports.pass_rates": {L, M, D},
     "reports.onboarding_funnel": {L, M, D},
     "admin.users": {D},
@@ -89,7 +102,10 @@ def world(app, make_user, bank):
     return users, {"exam_id": exam.id, "attempt_id": attempt.id, "user_id": users[A].id,
                    "module_id": module_id, "filename": "css/app.css",
                    "key": db.session.scalars(select(Question.key)).first(),
-                   "batch_id": batch.id}
+                   "batch_id": batch.id,
+                   "question_id": db.session.scalars(select(Question.id)).first(),
+                   "answer_id": 1,
+                   "blueprint_id": default_blueprint().id}
 
 
 def requests(app, values):

@@ -47,10 +47,10 @@ def practice_keys(engine, practice_id: int) -> list[list[str]]:
     return displayed_keys(engine, items)
 
 
-def answer(page, keys, first: int = 0) -> None:
-    """Tick (or type) the right inputs for positions `first` onwards."""
+def answer(page, keys, first: int = 0, only=None) -> None:
+    """Tick (or type) the right inputs for positions `first` onwards (or for `only` those)."""
     for position, choices in enumerate(keys):
-        if position >= first:
+        if position >= first and (only is None or position in only):
             for choice in choices:
                 if choice.startswith(TYPED):
                     page.fill(f"#t{position}", choice.removeprefix(TYPED))

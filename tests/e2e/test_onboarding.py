@@ -83,6 +83,7 @@ def test_a_new_hire_studies_everything_on_a_phone_and_gets_certified(live_server
     page.wait_for_selector("[data-save-status].text-success")
     shoot(page, f"{backend}-certification-phone")
     page.click("main button[type=submit]:has-text('交卷')")
+    page.click("#submit-dialog [data-confirm-submit]")
     page.wait_for_url("**/result")
     assert page.inner_text("[data-score]") == "100.0"
     assert page.is_visible("[data-certified]")

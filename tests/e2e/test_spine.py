@@ -1,6 +1,7 @@
 """The whole product once, as people use it: an admin sets up a new agent and a manager, the
-manager schedules the month's exam, the agent studies, sits the exam and sees the score land
-in the month's assessment, and the manager sees the pass rate."""
+manager schedules the month's exam, the agent studies and sits the exam, the manager marks
+its written replies and sees the pass rate, and the agent sees the score land in the month's
+assessment."""
 
 import re
 from datetime import datetime, timedelta
@@ -74,32 +75,58 @@ def test_a_new_agent_goes_from_first_login_to_the_managers_pass_rate(live_server
     assert page.inner_text("[data-assessment-score]") == "80"
 
     page.click("nav >> text=我的考试")
-    page.click("text=开始考试")
+    page.click("text=查看考试说明并开始")
+    page.click("[data-start]")
     page.wait_for_url(re.compile(r".*/attempts/\d+$"))
     attempt_id = int(page.url.rsplit("/", 1)[1])
     keys = attempt_keys(engine, attempt_id)
-    assert len(keys) == 16
+    assert len(keys) == 50
     answer(page, keys)
-    page.wait_for_selector("[data-save-status].text-success")
+    # Written replies have no key: the agent writes one, and a manager marks it below.
+    written = [position for position, key in enumerate(keys) if not key]
+    for position in written:
+        page.fill(f"#t{position}", "亲,您好!我先为您核实订单情况,再给您最合适的处理方案。")
+    page.wait_for_function(
+        f"!Object.values(JSON.parse(localStorage.getItem('exam-draft:{attempt_id}')).answers)"
+        ".some(e => e.pending) && document.querySelector('[data-save-status]')"
+        ".dataset.state === 'saved'")
     shoot(page, f"{backend}-exam")
-    page.click("text=交卷")
+    page.click("form [data-submit]")
+    page.click("#submit-dialog [data-confirm-submit]")
     page.wait_for_url("**/result")
-    assert page.inner_text("[data-score]") == "100.0"
-    assert "+5" in page.inner_text("main")
-    shoot(page, f"{backend}-result")
-    page.click("nav >> text=我的首页")
-    assert page.inner_text("[data-assessment-score]") == "85"
+    if written:
+        assert page.is_visible("[data-awaiting-marking]")
+    else:
+        assert page.inner_text("[data-score]") == "100.0"
     log_out(page)
 
-    # The manager sees the month's pass rate.
+    # The manager marks the written replies, names hidden, and sees the month's pass rate.
     log_in(page, base, "zhuguan", "Zhuguan2026")
     page.wait_for_url("**/reports/pass-rates")
+    for _ in written:
+        page.goto(f"{base}/marking")
+        page.click("[data-queue] a.btn-primary")
+        page.click("[data-reply] label:has-text('满分')")
+        page.click("[data-reply] button:has-text('提交评分')")
+    page.goto(f"{base}/marking")
+    assert page.inner_text("[data-totals] [data-waiting]") == "0"
+    page.click("nav >> text=通过率")
     month = now.strftime("%Y-%m")
     assert page.inner_text(f'[data-rate="{month}"]') == "100.0%"
     shoot(page, f"{backend}-pass-rates")
-
     # A phone-sized screen: the same page, still usable.
     page.set_viewport_size({"width": 390, "height": 844})
     page.reload()
     assert page.is_visible(f'[data-rate="{month}"]')
     shoot(page, f"{backend}-pass-rates-phone")
+    page.set_viewport_size({"width": 1280, "height": 720})
+    log_out(page)
+
+    # The agent sees the full score and its +5 in the month's assessment.
+    log_in(page, base, "xinren", "Xinren2026")
+    page.goto(f"{base}/attempts/{attempt_id}/result")
+    assert page.inner_text("[data-score]") == "100.0"
+    assert "+5" in page.inner_text("main")
+    shoot(page, f"{backend}-result")
+    page.click("nav >> text=我的首页")
+    assert page.inner_text("[data-assessment-score]") == "85"

@@ -1,25 +1,27 @@
+from collections import Counter
 from datetime import timedelta
 
 import pytest
 
-from tests.answers import displayed_key, form_for, version_of, wrong_answer
+from tests.answers import displayed_key, form_for, mark_written, version_of, wrong_answer
 from tests.conftest import login
 from trainer.accounts.models import utcnow
 from trainer.accounts.roles import Role
 from trainer.assessment.models import LedgerItem
 from trainer.exams import service
 from trainer.exams.blueprint import default_monthly
-from trainer.exams.models import KIND_MONTHLY, Attempt, Exam, Paper
+from trainer.exams.models import Attempt, Exam, Paper
 from trainer.extensions import db
 from trainer.questions.bank import CATEGORIES
 from trainer.questions.models import QuestionVersion
 
 
-def make_exam(month="2026-11", opens=None, closes=None, duration=30, blueprint=None):
+def make_exam(month="2026-11", opens=None, closes=None, duration=30, blueprint=None,
+              **settings):
     now = utcnow()
     exam = Exam(month=month, title=f"{month} 月度考试", opens_at=opens or now - timedelta(hours=1),
                 closes_at=closes or now + timedelta(days=1), duration_minutes=duration,
-                blueprint=blueprint or default_monthly(CATEGORIES).to_json())
+                blueprint=blueprint or default_monthly(CATEGORIES).to_json(), **settings)
     db.session.add(exam)
     db.session.commit()
     return exam
@@ -28,17 +30,6 @@ def make_exam(month="2026-11", opens=None, closes=None, duration=30, blueprint=N
 @pytest.fixture
 def exam(bank):
     return make_exam()
-
-
-@pytest.fixture
-def agent(make_user):
-    return make_user(Role.AGENT)
-
-
-@pytest.fixture
-def agent_client(client, agent):
-    login(client, agent.username)
-    return client
 
 
 def start(client, exam) -> Attempt:
@@ -59,15 +50,20 @@ def wrong_answers(attempt):
 def test_paper_follows_the_blueprint_and_hides_the_key(agent_client, exam):
     attempt = start(agent_client, exam)
     items = attempt.paper.items
-    assert len(items) == 16
+    assert len(items) == 50
     versions = [db.session.get(QuestionVersion, i["version_id"]) for i in items]
-    cells = sorted((v.question.category, v.question.difficulty) for v in versions)
-    assert cells == sorted((c, d) for c in CATEGORIES for d in (1, 2))
+    cells = Counter((v.question.category, v.question.difficulty) for v in versions)
+    assert cells == {(q.category, q.difficulty): q.count
+                     for q in default_monthly(CATEGORIES).quotas}
+    # Grouped by category, in the blueprint's order.
+    order = [v.question.category for v in versions]
+    assert order == sorted(order, key=list(CATEGORIES).index)
     page = agent_client.get(f"/attempts/{attempt.id}").text
     for version in versions:
         assert version.stem in page
-        if version.explanation:
-            assert version.explanation not in page
+        for secret in (version.explanation, version.reference):
+            if secret:
+                assert secret not in page
     assert "answer" not in page.lower().replace("answers", "")
 
 
@@ -79,19 +75,24 @@ def test_autosave_keeps_answers_in_original_option_terms(agent_client, exam):
     attempt = start(agent_client, exam)
     answers = right_answers(attempt)
     reply = agent_client.post(f"/attempts/{attempt.id}/answers", json={"answers": answers})
-    assert reply.status_code == 200 and reply.json["saved"] == 16
+    assert reply.status_code == 200 and reply.json["saved"] == 50
+    assert set(reply.json) == {"saved", "saved_at", "remaining_seconds"}
     assert 0 < reply.json["remaining_seconds"] <= 30 * 60
     page = agent_client.get(f"/attempts/{attempt.id}").text
-    typed = [version_of(item).question.qtype == "fill" for item in attempt.paper.items]
+    typed = [version_of(item).question.qtype == "fill" or version_of(item).needs_grader
+             for item in attempt.paper.items]
     assert page.count("checked") >= typed.count(False)
     db.session.refresh(attempt)
     for answer in attempt.answers:
         version = db.session.get(QuestionVersion, answer.version_id)
-        expected = version.answer[:1] if version.question.qtype == "fill" else version.answer
+        expected = (version.answer[:1] if version.question.qtype == "fill"
+                    else [version.reference] if version.needs_grader else version.answer)
         assert answer.response == list(expected)
 
 
-def test_autosave_rejects_malformed_payloads(agent_client, exam):
+def test_autosave_rejects_malformed_payloads(agent_client, small_content):
+    # The fixture's sales category has every type, true/false included.
+    exam = make_exam(utcnow().strftime("%Y-%m"), blueprint=[{"count": 15, "category": "sales"}])
     attempt = start(agent_client, exam)
     kinds = {version_of(item).question.qtype: str(p) for p, item in enumerate(attempt.paper.items)}
     choice, truefalse = kinds["single"], kinds["truefalse"]
@@ -106,12 +107,13 @@ def test_autosave_rejects_malformed_payloads(agent_client, exam):
 
 
 def test_typed_answers_are_saved_graded_and_reviewed(agent_client, small_content):
-    # Every machine-graded question of the fixture's sales category: fill-in and chosen
-    # scenario included.
-    exam = make_exam(utcnow().strftime("%Y-%m"), blueprint=[{"count": 13, "category": "sales"}])
+    # Every question of the fixture's sales category: fill-in, chosen and written scenarios,
+    # and a short answer.
+    exam = make_exam(utcnow().strftime("%Y-%m"), blueprint=[{"count": 15, "category": "sales"}],
+                     review_policy="immediate")
     attempt = start(agent_client, exam)
     kinds = {version_of(item).question.qtype: p for p, item in enumerate(attempt.paper.items)}
-    assert {"fill", "scenario", "multiple"} <= set(kinds) and "short" not in kinds
+    assert {"fill", "scenario", "multiple", "short"} <= set(kinds)
     fill = str(kinds["fill"])
     assert agent_client.post(f"/attempts/{attempt.id}/answers",
                              json={"answers": {fill: [7]}}).status_code == 400
@@ -124,6 +126,9 @@ def test_typed_answers_are_saved_graded_and_reviewed(agent_client, small_content
     assert "乙课程讲什么?" in page  # the scenario's chat
     agent_client.post(f"/attempts/{attempt.id}/submit")
     db.session.refresh(attempt)
+    assert attempt.awaits_marking and attempt.score is None
+    assert "等待" in agent_client.get(f"/attempts/{attempt.id}/result").text
+    mark_written(attempt, 1.0)
     assert attempt.score == 100.0
     result = agent_client.get(f"/attempts/{attempt.id}/result").text
     assert "您的答案:乙 课 程。 · 正确答案:乙 / 乙课程" in result
@@ -134,26 +139,34 @@ def test_perfect_paper_adds_five_to_the_month(agent_client, agent, exam):
     agent_client.post(f"/attempts/{attempt.id}/answers", json={"answers": right_answers(attempt)})
     result = agent_client.post(f"/attempts/{attempt.id}/submit")
     assert result.location == f"/attempts/{attempt.id}/result"
+    mark_written(attempt, 1.0)
     page = agent_client.get(result.location).text
     assert 'data-score>100.0<' in page and "+5" in page
     items = db.session.scalars(db.select(LedgerItem).where(LedgerItem.user_id == agent.id)).all()
     assert [(i.month, i.points, i.code) for i in items] == [("2026-11", 5, "exam_perfect")]
 
 
-def test_failed_paper_deducts_five_and_shows_the_review(agent_client, agent, exam):
+def test_failed_paper_deducts_five_and_shows_the_review_after_the_window(agent_client, agent,
+                                                                          exam):
     attempt = start(agent_client, exam)
     agent_client.post(f"/attempts/{attempt.id}/answers", json={"answers": wrong_answers(attempt)})
-    page = agent_client.post(f"/attempts/{attempt.id}/submit", follow_redirects=True).text
-    assert "data-score>0.0<" in page and "未通过" in page and "解析" in page
+    agent_client.post(f"/attempts/{attempt.id}/submit")
+    mark_written(attempt, 0.0)
+    page = agent_client.get(f"/attempts/{attempt.id}/result").text
+    assert "data-score>0.0<" in page and "未通过" in page and "解析:" not in page
     points = db.session.scalars(db.select(LedgerItem.points).where(
         LedgerItem.user_id == agent.id)).all()
     assert points == [-5]
+    exam.closes_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    assert "解析" in agent_client.get(f"/attempts/{attempt.id}/result").text
 
 
 def test_submitting_twice_adjusts_the_month_once(agent_client, agent, exam):
     attempt = start(agent_client, exam)
     agent_client.post(f"/attempts/{attempt.id}/answers", json={"answers": wrong_answers(attempt)})
     agent_client.post(f"/attempts/{attempt.id}/submit")
+    mark_written(attempt, 0.0)
     agent_client.post(f"/attempts/{attempt.id}/submit")
     assert db.session.scalar(db.select(db.func.count(LedgerItem.id)).where(
         LedgerItem.user_id == agent.id)) == 1
@@ -163,33 +176,38 @@ def test_submit_form_without_javascript_is_graded(agent_client, exam):
     attempt = start(agent_client, exam)
     form = form_for((int(p), value) for p, value in right_answers(attempt).items())
     agent_client.post(f"/attempts/{attempt.id}/submit", data=form)
-    db.session.refresh(attempt)
-    assert attempt.score == 100.0
+    assert mark_written(attempt, 1.0).score == 100.0
 
 
-def test_an_answer_one_second_late_is_refused_and_autosaved_answers_count(app, agent_client,
-                                                                           exam):
+def test_an_answer_one_second_after_the_grace_is_refused_and_saved_answers_count(
+        app, agent_client, exam):
+    assert app.config["EXAM_GRACE_SECONDS"] == 60
     attempt = start(agent_client, exam)
-    answers = right_answers(attempt)
-    first_half = {k: v for k, v in answers.items() if int(k) < 8}
-    service.save_answers(attempt, {int(k): v for k, v in first_half.items()}, attempt.ends_at)
-    late = attempt.ends_at + timedelta(seconds=1)
+    answers = {int(k): v for k, v in right_answers(attempt).items()}
+    first_half = {k: v for k, v in answers.items() if k < 25}
+    service.save_answers(attempt, first_half, attempt.ends_at)
+    last_moment = attempt.ends_at + timedelta(seconds=60)
+    service.save_answers(attempt, {25: answers[25]}, last_moment)  # in flight at the deadline
+    late = last_moment + timedelta(seconds=1)
     with pytest.raises(service.ExamClosed):
-        service.save_answers(attempt, {int(k): v for k, v in answers.items()}, late)
-    service.finish(attempt, late)
-    assert attempt.correct == 8 and attempt.score == 50.0
+        service.save_answers(attempt, answers, late)
+    service.submit(attempt, late)
+    mark_written(attempt, 1.0)
+    assert attempt.correct == 26 and attempt.score == 52.0
     assert attempt.submitted_at == attempt.ends_at
 
 
 def test_expired_attempt_is_graded_on_its_autosaved_answers(agent_client, exam):
     attempt = start(agent_client, exam)
     agent_client.post(f"/attempts/{attempt.id}/answers", json={"answers": right_answers(attempt)})
-    attempt.ends_at = utcnow() - timedelta(seconds=1)
+    attempt.ends_at = utcnow() - timedelta(seconds=61)
     db.session.commit()
     late = agent_client.post(f"/attempts/{attempt.id}/answers", json={"answers": {"0": [0]}})
     assert late.status_code == 409 and "自动保存的答案均已保留" in late.json["error"]
-    page = agent_client.get(f"/attempts/{attempt.id}", follow_redirects=True).text
-    assert "data-score>100.0<" in page
+    agent_client.get(f"/attempts/{attempt.id}", follow_redirects=True)
+    db.session.refresh(attempt)
+    assert attempt.is_submitted and attempt.submitted_at == attempt.ends_at
+    assert mark_written(attempt, 1.0).score == 100.0
 
 
 def test_agents_cannot_reach_each_others_attempts(app, agent_client, exam, make_user):
@@ -208,11 +226,14 @@ def test_closed_exams_cannot_be_started(agent_client, bank):
     assert "考试不在开放时间内" in response.text
 
 
-def test_last_months_questions_are_not_repeated(agent_client, agent, bank):
-    previous = make_exam(month="2026-10", opens=utcnow() - timedelta(days=40),
-                         closes=utcnow() - timedelta(days=30))
-    old = {i["version_id"] for i in service.paper_for(previous, agent).items}
+def test_the_previous_two_months_questions_are_not_repeated(agent_client, agent, bank):
+    old = set()
+    for month, days in (("2026-09", 70), ("2026-10", 40)):
+        previous = make_exam(month=month, opens=utcnow() - timedelta(days=days),
+                             closes=utcnow() - timedelta(days=days - 10))
+        old |= {i["version_id"] for i in service.paper_for(previous, agent).items}
     db.session.commit()
+    assert len(old) == 100
     attempt = start(agent_client, make_exam(month="2026-11"))
     assert not old & {i["version_id"] for i in attempt.paper.items}
 
@@ -222,26 +243,3 @@ def test_papers_differ_between_agents_but_not_in_make_up(app, exam, make_user):
     db.session.commit()
     assert len({tuple(i["version_id"] for i in p.items) for p in papers}) > 1
     assert db.session.scalar(db.select(db.func.count(Paper.id))) == 4
-
-
-def test_manager_schedules_an_exam_in_local_time(client, make_user, bank):
-    login(client, make_user(Role.MANAGER).username)
-    page = client.get("/manage/exams").text
-    assert "创建月度考试" in page
-    response = client.post("/manage/exams", data={
-        "month": "2026-12", "title": "十二月考试", "opens_at": "2026-12-20T09:00",
-        "closes_at": "2026-12-25T18:00", "duration_minutes": "30"})
-    assert response.status_code == 302
-    exam = db.session.scalars(db.select(Exam).where(Exam.title == "十二月考试")).one()
-    assert exam.kind == KIND_MONTHLY
-    assert exam.opens_at.hour == 1  # 09:00 in Asia/Shanghai is 01:00 UTC
-    assert "2026-12-20 09:00" in client.get("/manage/exams").text
-
-
-def test_exam_form_errors_keep_the_input(client, make_user):
-    login(client, make_user(Role.MANAGER).username)
-    page = client.post("/manage/exams", data={
-        "month": "2026-13", "title": "保留标题", "opens_at": "2026-12-20T09:00",
-        "closes_at": "2026-12-19T09:00", "duration_minutes": "1"}).text
-    assert "格式为 YYYY-MM" in page and "截止时间必须晚于开放时间" in page
-    assert "5–240" in page and 'value="保留标题"' in page

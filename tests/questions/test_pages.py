@@ -99,7 +99,8 @@ def sit(client, agent, exam) -> Attempt:
 @pytest.fixture
 def exam():
     return make_exam(utcnow().strftime("%Y-%m"),
-                     blueprint=[{"count": 10, "category": "etiquette"}])
+                     blueprint=[{"count": 10, "category": "etiquette"}],
+                     review_policy="immediate")
 
 
 def test_editing_makes_a_new_version_and_old_attempts_keep_theirs(app, manager_client, manager,

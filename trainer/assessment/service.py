@@ -11,24 +11,31 @@ def rules() -> AssessmentRules:
     return current_app.config["ASSESSMENT_RULES"]
 
 
-def apply_exam_score(user, month: str, score: float, source: str) -> LedgerItem | None:
-    """Record the exam's effect on the month, once per source; caller commits."""
-    adjustment = exam_adjustment(score, rules())
-    if adjustment is None:
-        return None
-    if db.session.scalar(select(LedgerItem.id).where(LedgerItem.source == source)):
-        return None
-    item = LedgerItem(
-        user_id=user.id,
-        month=month,
-        code=adjustment.code,
-        points=adjustment.points,
-        reason=adjustment.reason,
-        source=source,
-    )
+def settle_exam(user, month: str, score: float | None, source: str, stale: list[str],
+                actor=None, reason: str = "") -> LedgerItem | None:
+    """Make the ledger hold exactly the item that the exam's counting score calls for, under
+    `source` (its attempt); items of `stale` sources (the exam's other attempts) and items the
+    score no longer calls for are withdrawn. Every change is audited; the caller commits."""
+    adjustment = None if score is None else exam_adjustment(score, rules())
+    sources = [source, *stale]
+    kept = None
+    for item in db.session.scalars(select(LedgerItem).where(LedgerItem.source.in_(sources))):
+        if item.source == source and adjustment is not None and item.code == adjustment.code:
+            kept = item
+            continue
+        record(actor, "ledger.exam.withdrawn", f"user:{item.user_id}",
+               {"month": item.month, "code": item.code, "points": item.points,
+                "source": item.source, "score": score, "reason": reason})
+        db.session.delete(item)
+    if adjustment is None or kept is not None:
+        return kept
+    db.session.flush()  # the withdrawn item's source is free again
+    item = LedgerItem(user_id=user.id, month=month, code=adjustment.code,
+                      points=adjustment.points, reason=adjustment.reason, source=source)
     db.session.add(item)
-    record(None, "ledger.exam", f"user:{user.id}", {"month": month, "points": adjustment.points,
-                                                    "source": source, "score": score})
+    record(actor, "ledger.exam", f"user:{user.id}",
+           {"month": month, "code": adjustment.code, "points": adjustment.points,
+            "source": source, "score": score, "reason": reason})
     return item
 
 

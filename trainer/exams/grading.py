@@ -12,6 +12,7 @@ _SURROUNDING = ".,;:!?\"'()[] "
 @dataclass(frozen=True)
 class Grade:
     credits: tuple[float, ...]  # per question, 0..1
+    points: tuple[float, ...] = ()  # per question; equal weights when empty
 
     @property
     def total(self) -> int:
@@ -26,7 +27,9 @@ class Grade:
         """Out of 100, one decimal; only an all-correct paper reaches 100."""
         if not self.credits:
             return 0.0
-        score = round(100 * sum(self.credits) / self.total, 1)
+        weights = self.points or (1.0,) * len(self.credits)
+        earned = sum(c * w for c, w in zip(self.credits, weights, strict=True))
+        score = round(100 * earned / sum(weights), 1)
         return 100.0 if self.correct == self.total else min(score, 99.9)
 
 

@@ -1,29 +1,53 @@
-"""Where exams meet the database: papers, attempts, autosave, submission."""
+"""Where exams meet the database: exams and blueprints, papers, attempts (autosave, deadline,
+submission), grading and its consequences."""
 
 import secrets
+from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import case, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from ..accounts.models import User, utcnow
+from ..accounts.roles import Role
 from ..assessment.audit import record
-from ..assessment.service import apply_exam_score
-from ..clock import local_now
+from ..assessment.service import settle_exam
+from ..clock import from_local, local_now
 from ..extensions import db
-from ..questions.bank import answered_by_typing, month_bounds, needs_grader
+from ..questions.bank import CATEGORIES, answered_by_typing, month_bounds, needs_grader
 from ..questions.models import Question, QuestionVersion
 from ..questions.render import stem_html
-from .blueprint import Blueprint
-from .generator import Candidate, PaperItem, generate
+from .blueprint import Blueprint, CellCheck, check, default_monthly
+from .generator import Candidate, PaperItem, Pools, paper_seed, prepare
 from .grading import Grade, accepts_answers, credit, deadline
-from .models import KIND_CERTIFICATION, KIND_MONTHLY, Answer, Attempt, Exam, Paper
+from .models import (
+    AUDIENCE_TEAMS,
+    KIND_CERTIFICATION,
+    KIND_MONTHLY,
+    REVIEW_AFTER_CLOSE,
+    REVIEW_IMMEDIATE,
+    Answer,
+    Attempt,
+    Exam,
+    ExamBlueprint,
+    Paper,
+)
+
+# Papers avoid the questions an agent was given in this many previous months.
+EXCLUSION_MONTHS = 2
+# A question's facility counts towards balancing papers once this many answers back it.
+MIN_ANSWERS_FOR_FACILITY = 10
 
 
 class ExamClosed(Exception):
     """The exam window or the attempt's time is over."""
+
+
+class NotEligible(Exception):
+    """The agent is not in the exam's audience, or has used every attempt."""
 
 
 @dataclass(frozen=True)
@@ -32,6 +56,7 @@ class ShownItem:
 
     position: int
     qtype: str
+    category: str
     stem_html: str
     options: list[str]
     chosen: list  # displayed indices, [True]/[False], or [text]
@@ -46,17 +71,328 @@ class ShownItem:
         return str(self.chosen[0]) if self.written and self.chosen else ""
 
 
-def previous_month(month: str) -> str:
+# Months ----------------------------------------------------------------------------------
+
+def month_ordinal(month: str) -> int:
     year, number = (int(p) for p in month.split("-"))
-    return f"{year - 1}-12" if number == 1 else f"{year}-{number - 1:02d}"
+    return year * 12 + number - 1
 
 
-def open_exams(now: datetime) -> list[Exam]:
+def month_of(ordinal: int) -> str:
+    return f"{ordinal // 12}-{ordinal % 12 + 1:02d}"
+
+
+def previous_month(month: str) -> str:
+    return month_of(month_ordinal(month) - 1)
+
+
+def default_title(month: str) -> str:
+    year, number = (int(p) for p in month.split("-"))
+    return f"{year}年{number}月 月度考试"
+
+
+def month_window(month: str) -> tuple[datetime, datetime]:
+    """The whole month in the organization's zone, as naive UTC; closes is exclusive."""
+    first = datetime.strptime(month, "%Y-%m")
+    following = datetime.strptime(month_of(month_ordinal(month) + 1), "%Y-%m")
+    return from_local(first), from_local(following)
+
+
+# Blueprints and exams --------------------------------------------------------------------
+
+def blueprint_of(exam: Exam) -> Blueprint:
+    return Blueprint.from_json(exam.blueprint)
+
+
+def default_blueprint() -> ExamBlueprint:
+    """The standard monthly blueprint, created on first need."""
+    standard = default_monthly(CATEGORIES)
+    row = db.session.scalar(select(ExamBlueprint).where(ExamBlueprint.name == standard.name))
+    if row is None:
+        row = ExamBlueprint(name=standard.name, spec=standard.to_json())
+        db.session.add(row)
+        db.session.flush()
+    return row
+
+
+def check_month(blueprint: Blueprint, month: str,
+                pool: list[Candidate] | None = None) -> list[CellCheck]:
+    """The blueprint's cells against the month's pool (monthly papers, written replies in)."""
+    pool = candidates(month, written=True) if pool is None else pool
+    return check(blueprint, pool, EXCLUSION_MONTHS)
+
+
+def blueprint_name_taken(name: str, row: ExamBlueprint | None) -> bool:
+    query = select(ExamBlueprint.id).where(ExamBlueprint.name == name)
+    if row is not None:
+        query = query.where(ExamBlueprint.id != row.id)
+    return db.session.scalar(query) is not None
+
+
+def save_blueprint(row: ExamBlueprint | None, blueprint: Blueprint,
+                   actor: User) -> ExamBlueprint:
+    """Store a new blueprint (row None) or a changed one, audited. Commits."""
+    action = "blueprint.created" if row is None else "blueprint.updated"
+    if row is None:
+        row = ExamBlueprint(name=blueprint.name, spec=blueprint.to_json())
+        db.session.add(row)
+    else:
+        row.name, row.spec = blueprint.name, blueprint.to_json()
+    row.updated_by_id = actor.id
+    db.session.flush()
+    record(actor, action, f"blueprint:{row.id}", blueprint.to_json())
+    db.session.commit()
+    return row
+
+
+def delete_blueprint(row: ExamBlueprint, actor: User) -> None:
+    record(actor, "blueprint.deleted", f"blueprint:{row.id}", row.spec)
+    db.session.delete(row)
+    db.session.commit()
+
+
+def blueprint_named(name: str) -> ExamBlueprint | None:
+    if name == default_monthly(CATEGORIES).name:
+        return default_blueprint()
+    return db.session.scalar(select(ExamBlueprint).where(ExamBlueprint.name == name))
+
+
+def facility_snapshot() -> dict[str, float]:
+    """Each question's mean credit over graded answers, where enough answers back it."""
+    rows = db.session.execute(
+        select(QuestionVersion.question_id, func.avg(Answer.credit), func.count(Answer.id))
+        .join(Answer, Answer.version_id == QuestionVersion.id)
+        .join(Attempt, Attempt.id == Answer.attempt_id)
+        .where(Attempt.score.is_not(None), Answer.credit.is_not(None))
+        .group_by(QuestionVersion.question_id)
+        .having(func.count(Answer.id) >= MIN_ANSWERS_FOR_FACILITY))
+    return {str(qid): round(float(mean), 4) for qid, mean, _ in rows}
+
+
+def monthly_exam(month: str) -> Exam | None:
+    return db.session.scalar(select(Exam).where(Exam.kind == KIND_MONTHLY, Exam.month == month)
+                             .order_by(Exam.opens_at, Exam.id).limit(1))
+
+
+def create_exam(month: str, *, title: str | None = None, blueprint: ExamBlueprint | None = None,
+                actor: User | None = None, **settings) -> Exam:
+    """A monthly exam with the defaults of DOMAIN.md; `settings` override any of them
+    (opens_at, closes_at, duration_minutes, pass_mark, audience, teams, attempts_allowed,
+    review_policy). The caller commits."""
+    opens_at, closes_at = month_window(month)
+    spec = (blueprint or default_blueprint()).spec
+    exam = Exam(kind=KIND_MONTHLY, month=month, title=title or default_title(month),
+                opens_at=opens_at, closes_at=closes_at, duration_minutes=60, pass_mark=60,
+                blueprint=spec, seed=secrets.randbits(31), facility=facility_snapshot(),
+                created_by_id=actor.id if actor else None)
+    for name, value in settings.items():
+        setattr(exam, name, value)
+    db.session.add(exam)
+    db.session.flush()
+    record(actor, "exam.created", f"exam:{exam.id}",
+           {"month": month, "blueprint": spec.get("name", ""), "title": exam.title})
+    return exam
+
+
+def has_papers(exam: Exam) -> bool:
+    return db.session.scalar(select(Paper.id).where(Paper.exam_id == exam.id).limit(1)) \
+        is not None
+
+
+@dataclass(frozen=True)
+class Sitters:
+    papers: int = 0
+    submitted: int = 0
+    graded: int = 0
+
+
+def sitters(exam_ids: list[int]) -> dict[int, Sitters]:
+    """Per exam: papers made, attempts handed in, attempts graded."""
+    rows = db.session.execute(
+        select(Paper.exam_id, func.count(Paper.id), func.count(Attempt.submitted_at),
+               func.count(Attempt.score))
+        .outerjoin(Attempt, Attempt.paper_id == Paper.id)
+        .where(Paper.exam_id.in_(exam_ids)).group_by(Paper.exam_id))
+    return {exam_id: Sitters(*counts) for exam_id, *counts in rows}
+
+
+def audience(exam: Exam):
+    """The agents who may sit a monthly exam: active, certified, in its teams if it has any."""
+    query = select(User).where(User.role == Role.AGENT.value, User.is_active_account.is_(True),
+                               User.certified_on.is_not(None))
+    if exam.audience == AUDIENCE_TEAMS:
+        query = query.where(User.team_id.in_([t.id for t in exam.teams]))
+    return query.order_by(User.username)
+
+
+def may_sit(exam: Exam, user: User) -> bool:
+    if exam.kind != KIND_MONTHLY:
+        return True
+    if not user.certified_on or user.role != Role.AGENT.value:
+        return False
+    return exam.audience != AUDIENCE_TEAMS or user.team_id in {t.id for t in exam.teams}
+
+
+def open_exams(now: datetime, user: User | None = None) -> list[Exam]:
     query = (select(Exam)
              .where(Exam.kind == KIND_MONTHLY, Exam.opens_at <= now, Exam.closes_at > now)
              .order_by(Exam.opens_at))
-    return db.session.scalars(query).all()
+    exams = db.session.scalars(query).all()
+    return [e for e in exams if user is None or may_sit(e, user)]
 
+
+# Papers ----------------------------------------------------------------------------------
+
+def candidates(month: str, module: str | None = None, written: bool = False) -> list[Candidate]:
+    """What a new paper may draw: current versions of questions neither retired nor outside
+    their active window in `month`. Written replies (`written`) need a lead to mark them, so
+    only monthly exams take them; practice and certification give their result at once."""
+    first, last = month_bounds(month)
+    query = (select(QuestionVersion.id, Question.id, Question.category, Question.difficulty,
+                    QuestionVersion.options, Question.module, Question.qtype)
+             .join(Question, Question.current_version_id == QuestionVersion.id)
+             .where(Question.retired.is_(False),
+                    or_(Question.active_from.is_(None), Question.active_from <= last),
+                    or_(Question.active_until.is_(None), Question.active_until >= first)))
+    if module is not None:
+        query = query.where(Question.module == module)
+    rows = db.session.execute(query)
+    return [Candidate(v, q, c, d, len(opts), m, qtype) for v, q, c, d, opts, m, qtype in rows
+            if written or not needs_grader(qtype, opts)]
+
+
+def _question_of_versions(version_ids) -> dict[int, int]:
+    if not version_ids:
+        return {}
+    return dict(db.session.execute(select(QuestionVersion.id, QuestionVersion.question_id)
+                                   .where(QuestionVersion.id.in_(set(version_ids)))).all())
+
+
+def seen_by_agent(exam: Exam, user_ids: list[int]) -> dict[int, dict[int, int]]:
+    """Per agent: the questions of their papers in the exclusion window, with the month
+    ordinal they were last given (larger = more recent); certification retakes avoid the
+    earlier sittings."""
+    if exam.kind == KIND_CERTIFICATION:
+        query = (select(Paper.user_id, Paper.items, Paper.sitting)
+                 .where(Paper.exam_id == exam.id, Paper.user_id.in_(user_ids)))
+    else:
+        current = month_ordinal(exam.month)
+        months = [month_of(current - back) for back in range(1, EXCLUSION_MONTHS + 1)]
+        query = (select(Paper.user_id, Paper.items, Exam.month).join(Exam)
+                 .where(Exam.kind == KIND_MONTHLY, Exam.month.in_(months),
+                        Paper.user_id.in_(user_ids)))
+    rows = db.session.execute(query).all()
+    question_of = _question_of_versions([i["version_id"] for _, items, _ in rows for i in items])
+    seen: dict[int, dict[int, int]] = defaultdict(dict)
+    for user_id, items, when in rows:
+        rank = when if isinstance(when, int) else month_ordinal(when)
+        for item in items:
+            qid = question_of[item["version_id"]]
+            seen[user_id][qid] = max(rank, seen[user_id].get(qid, rank))
+    return seen
+
+
+def paper_items(items: list[PaperItem]) -> list[dict]:
+    return [{"version_id": i.version_id, "option_order": list(i.option_order)} for i in items]
+
+
+def _pool_month(exam: Exam) -> str:
+    return exam.month if exam.kind == KIND_MONTHLY else local_now().strftime("%Y-%m")
+
+
+def _existing_paper(exam: Exam, user: User, sitting: int) -> Paper | None:
+    return db.session.scalar(select(Paper).where(
+        Paper.exam_id == exam.id, Paper.user_id == user.id, Paper.sitting == sitting))
+
+
+def pools_for(exam: Exam) -> Pools:
+    """The bank matched against the exam's blueprint, once for any number of papers."""
+    pool = candidates(_pool_month(exam), written=exam.kind == KIND_MONTHLY)
+    facility = {int(k): v for k, v in (exam.facility or {}).items()}
+    return prepare(blueprint_of(exam), pool, facility or None)
+
+
+def paper_for(exam: Exam, user: User, sitting: int = 1, pools: Pools | None = None,
+              seen: dict[int, int] | None = None) -> Paper:
+    """The agent's paper for a sitting, generated on first need. The same exam seed and agent
+    give the same paper; a concurrent request that generated it first wins."""
+    paper = _existing_paper(exam, user, sitting)
+    if paper is not None:
+        return paper
+    if seen is None:
+        seen = seen_by_agent(exam, [user.id]).get(user.id, {})
+    agent = user.username if sitting == 1 else f"{user.username}#{sitting}"
+    seed = paper_seed(exam.seed, agent)
+    items = (pools or pools_for(exam)).paper(seen, seed)
+    paper = Paper(exam_id=exam.id, user_id=user.id, sitting=sitting, seed=seed,
+                  items=paper_items(items))
+    try:
+        with db.session.begin_nested():
+            db.session.add(paper)
+    except IntegrityError:
+        paper = _existing_paper(exam, user, sitting)
+    return paper
+
+
+@dataclass(frozen=True)
+class MonthPapers:
+    exam: Exam
+    created: int
+    existing: int
+
+
+def generate_month(month: str, blueprint_name: str | None = None,
+                   actor: User | None = None) -> MonthPapers:
+    """The month's exam (created with the defaults when missing) and a paper for every agent
+    in its audience. Papers already made stay as they are, so running it again is a no-op."""
+    exam = monthly_exam(month)
+    chosen = blueprint_named(blueprint_name) if blueprint_name else None
+    if blueprint_name and chosen is None:
+        raise LookupError(f"没有名为「{blueprint_name}」的蓝图")
+    if exam is None:
+        exam = create_exam(month, blueprint=chosen, actor=actor)
+    elif chosen is not None and chosen.spec != exam.blueprint:
+        if has_papers(exam):
+            raise ValueError(f"{month} 的考试已按蓝图「{blueprint_of(exam).name}」生成试卷,"
+                             "不能改用其他蓝图")
+        exam.blueprint = chosen.spec
+    agents = db.session.scalars(audience(exam)).all()
+    have = set(db.session.scalars(select(Paper.user_id).where(Paper.exam_id == exam.id,
+                                                               Paper.sitting == 1)))
+    missing = [a for a in agents if a.id not in have]
+    pools = pools_for(exam) if missing else None
+    seen = seen_by_agent(exam, [a.id for a in missing])
+    for agent in missing:
+        paper_for(exam, agent, 1, pools=pools, seen=seen.get(agent.id, {}))
+    db.session.commit()
+    return MonthPapers(exam, len(missing), len(agents) - len(missing))
+
+
+def export_papers(exam: Exam) -> dict:
+    """The month's papers as the documented JSON export."""
+    papers = db.session.execute(
+        select(Paper, User.username).join(User, User.id == Paper.user_id)
+        .where(Paper.exam_id == exam.id).order_by(User.username, Paper.sitting)).all()
+    by_id = versions([i for paper, _ in papers for i in paper.items])
+    blueprint = blueprint_of(exam)
+    return {
+        "month": exam.month,
+        "blueprint": {"name": blueprint.name,
+                      "quotas": [{"category": q.category, "difficulty": q.difficulty,
+                                  "count": q.count} for q in blueprint.quotas]},
+        "papers": [{"agent": username if paper.sitting == 1 else f"{username}#{paper.sitting}",
+                    "questions": [_exported(by_id[i["version_id"]]) for i in paper.items]}
+                   for paper, username in papers],
+    }
+
+
+def _exported(version: QuestionVersion) -> dict:
+    question = version.question
+    return {"id": question.key, "version": version.number, "category": question.category,
+            "difficulty": question.difficulty}
+
+
+# Attempts --------------------------------------------------------------------------------
 
 def attempts_of(exam: Exam, user: User) -> list[Attempt]:
     """The user's attempts at an exam, first sitting first."""
@@ -72,76 +408,38 @@ def attempt_for(exam: Exam, user: User) -> Attempt | None:
     return attempts[-1] if attempts else None
 
 
-def candidates(month: str, module: str | None = None) -> list[Candidate]:
-    """What a new paper may draw: current versions of questions neither retired nor outside
-    their active window in `month`. Written replies wait for the grading queue (issue 5)."""
-    first, last = month_bounds(month)
-    query = (select(QuestionVersion.id, Question.id, Question.category, Question.difficulty,
-                    QuestionVersion.options, Question.module, Question.qtype)
-             .join(Question, Question.current_version_id == QuestionVersion.id)
-             .where(Question.retired.is_(False),
-                    or_(Question.active_from.is_(None), Question.active_from <= last),
-                    or_(Question.active_until.is_(None), Question.active_until >= first)))
-    if module is not None:
-        query = query.where(Question.module == module)
-    rows = db.session.execute(query)
-    return [Candidate(v, q, c, d, len(opts), m) for v, q, c, d, opts, m, qtype in rows
-            if not needs_grader(qtype, opts)]
-
-
-def _question_ids(papers) -> set[int]:
-    version_ids = [item["version_id"] for paper in papers for item in paper.items]
-    if not version_ids:
-        return set()
-    return set(db.session.scalars(
-        select(QuestionVersion.question_id).where(QuestionVersion.id.in_(version_ids))))
-
-
-def _recent_question_ids(exam: Exam, user: User) -> set[int]:
-    """What the agent saw last: last month's paper, or the earlier certification sittings."""
-    if exam.kind == KIND_CERTIFICATION:
-        query = select(Paper).where(Paper.exam_id == exam.id, Paper.user_id == user.id)
-    else:
-        query = select(Paper).join(Exam).where(Paper.user_id == user.id, Exam.kind == exam.kind,
-                                               Exam.month == previous_month(exam.month))
-    return _question_ids(db.session.scalars(query).all())
-
-
-def paper_items(items: list[PaperItem]) -> list[dict]:
-    return [{"version_id": i.version_id, "option_order": list(i.option_order)} for i in items]
-
-
-def paper_for(exam: Exam, user: User, sitting: int = 1) -> Paper:
-    paper = db.session.scalar(select(Paper).where(
-        Paper.exam_id == exam.id, Paper.user_id == user.id, Paper.sitting == sitting))
-    if paper is None:
-        seed = secrets.randbits(31)
-        month = exam.month if exam.kind == KIND_MONTHLY else local_now().strftime("%Y-%m")
-        items = generate(Blueprint.from_json(exam.blueprint), candidates(month),
-                         _recent_question_ids(exam, user), seed)
-        paper = Paper(exam_id=exam.id, user_id=user.id, sitting=sitting, seed=seed,
-                      items=paper_items(items))
-        db.session.add(paper)
-        db.session.flush()
-    return paper
+def attempts_left(exam: Exam, attempts: list[Attempt]) -> int:
+    return max(0, exam.attempts_allowed - len(attempts))
 
 
 def start(exam: Exam, user: User, now: datetime, retake: bool = False) -> Attempt:
     """Start (or resume) the agent's attempt; the clock is the server's.
 
-    `retake` opens a new sitting when the latest attempt is graded (the caller has checked
-    that a retake is allowed); otherwise a graded attempt is simply returned.
+    An attempt in progress is resumed. `retake` opens a new sitting once the latest is
+    submitted (monthly exams: while attempts are left; the certification's caller checks its
+    own rule); otherwise the submitted attempt is returned.
     """
-    attempt = attempt_for(exam, user)
-    if attempt is not None and not (retake and attempt.is_graded):
-        return attempt
+    if not may_sit(exam, user):
+        raise NotEligible("您不在本次考试的参考范围内")
+    attempts = attempts_of(exam, user)
+    latest = attempts[-1] if attempts else None
+    if latest is not None and not latest.is_submitted:
+        return latest
+    if latest is not None and not retake:
+        return latest
+    if latest is not None and exam.kind == KIND_MONTHLY and not attempts_left(exam, attempts):
+        raise NotEligible("本次考试的作答次数已用完")
     if not exam.opens_at <= now < exam.closes_at:
         raise ExamClosed("考试不在开放时间内")
-    sitting = 1 if attempt is None else attempt.paper.sitting + 1
-    paper = paper_for(exam, user, sitting)
-    attempt = Attempt(paper_id=paper.id, started_at=now,
+    paper = paper_for(exam, user, len(attempts) + 1)
+    attempt = Attempt(paper_id=paper.id, started_at=now, flags=[],
                       ends_at=deadline(now, exam.duration_minutes, exam.closes_at))
-    db.session.add(attempt)
+    try:
+        with db.session.begin_nested():
+            db.session.add(attempt)
+    except IntegrityError:
+        # A concurrent start of the same sitting committed first: resume that one.
+        attempt = db.session.scalar(select(Attempt).where(Attempt.paper_id == paper.id))
     db.session.commit()
     return attempt
 
@@ -194,6 +492,7 @@ def show(items: list[dict], responses: dict[int, list]) -> list[ShownItem]:
         shown.append(ShownItem(
             position=position,
             qtype=qtype,
+            category=version.question.category,
             stem_html=stem_html(version.stem, version.stem_format),
             options=[version.options[i] for i in order],
             chosen=to_displayed(responses.get(position, []), order, qtype),
@@ -202,11 +501,33 @@ def show(items: list[dict], responses: dict[int, list]) -> list[ShownItem]:
     return shown
 
 
-def save_answers(attempt: Attempt, responses: dict[int, list], now: datetime) -> int:
-    """Store displayed-index responses by position; refused once time is up, and all of them
-    refused (MalformedResponse) when one does not fit its question."""
-    grace = current_app.config["EXAM_GRACE_SECONDS"]
-    if attempt.submitted_at is not None or not accepts_answers(now, attempt.ends_at, grace):
+def shown_items(attempt: Attempt) -> list[ShownItem]:
+    return show(attempt.paper.items, {a.position: a.response for a in attempt.answers})
+
+
+def remaining_seconds(attempt: Attempt, now: datetime) -> int:
+    return max(0, int((attempt.ends_at - now).total_seconds()))
+
+
+def _grace() -> int:
+    return current_app.config["EXAM_GRACE_SECONDS"]
+
+
+def _lock(attempt: Attempt) -> datetime | None:
+    """Take the attempt's row lock (PostgreSQL; SQLite's write transactions are serialized
+    already) and read its submission time as committed, so an autosave and a submit never
+    interleave: an answer acknowledged as saved is always one the grading saw."""
+    return db.session.execute(select(Attempt.submitted_at).where(Attempt.id == attempt.id)
+                              .with_for_update()).scalar_one()
+
+
+def save_answers(attempt: Attempt, responses: dict[int, list], now: datetime,
+                 flags: list[int] | None = None) -> int:
+    """Store displayed-index responses by position (and the flagged positions, when given);
+    refused once time is up, and all refused (MalformedResponse) when one does not fit its
+    question."""
+    if _lock(attempt) is not None or not accepts_answers(now, attempt.ends_at, _grace()):
+        db.session.rollback()
         raise ExamClosed("考试时间已到,答案未保存;此前自动保存的答案均已保留")
     items = attempt.paper.items
     by_id = versions(items)
@@ -226,68 +547,124 @@ def save_answers(attempt: Attempt, responses: dict[int, list], now: datetime) ->
         else:
             answer.response, answer.saved_at = original, now
         saved += 1
+    if flags is not None:
+        attempt.flags = sorted({p for p in flags if 0 <= p < len(items)})
     db.session.commit()
     return saved
 
 
-def shown_items(attempt: Attempt) -> list[ShownItem]:
-    return show(attempt.paper.items, {a.position: a.response for a in attempt.answers})
-
-
-def finish(attempt: Attempt, now: datetime) -> Attempt:
-    """Grade what was saved and apply its consequences; idempotent."""
-    if attempt.is_graded:
+def submit(attempt: Attempt, now: datetime) -> Attempt:
+    """Hand the attempt in and grade what was saved. Idempotent: of concurrent or repeated
+    submits exactly one claims the attempt (a conditional update), the rest return it."""
+    claimed = db.session.execute(
+        update(Attempt).where(Attempt.id == attempt.id, Attempt.submitted_at.is_(None))
+        .values(submitted_at=min(now, attempt.ends_at))
+        .execution_options(synchronize_session=False)).rowcount
+    if not claimed:
+        db.session.rollback()
+        db.session.refresh(attempt)
         return attempt
-    paper = attempt.paper
-    by_id = versions(paper.items)
+    db.session.expire(attempt, ["submitted_at"])
+    _mark_automatically(attempt, now)
+    return settle(attempt)
+
+
+def _mark_automatically(attempt: Attempt, now: datetime) -> None:
+    """Credit every answer a rule can judge; written replies wait for a lead (an empty one
+    earns nothing and needs nobody)."""
+    by_id = versions(attempt.paper.items)
     answers = {a.position: a for a in attempt.answers}
-    for position, item in enumerate(paper.items):
+    for position, item in enumerate(attempt.paper.items):
         # Every position gets a row, answered or not: usage and item statistics count the
         # questions an agent was given, not only those they answered.
-        if position not in answers:
-            answers[position] = Answer(attempt=attempt, position=position,
-                                       version_id=item["version_id"], response=[], saved_at=now)
-            db.session.add(answers[position])
+        answer = answers.get(position)
+        if answer is None:
+            answer = Answer(attempt=attempt, position=position, version_id=item["version_id"],
+                            response=[], saved_at=now)
+            db.session.add(answer)
         version = by_id[item["version_id"]]
-        answer = answers[position]
-        answer.credit = credit(version.question.qtype, version.answer, answer.response,
-                               version.scoring)
+        if version.needs_grader and answer.response:
+            answer.credit = answer.is_correct = None
+            continue
+        answer.credit = 0.0 if version.needs_grader else credit(
+            version.question.qtype, version.answer, answer.response, version.scoring)
         answer.is_correct = answer.credit == 1
-    result = Grade(tuple(answers[p].credit for p in range(len(paper.items))))
-    attempt.submitted_at = min(now, attempt.ends_at)
+    db.session.flush()
+
+
+def settle(attempt: Attempt, actor: User | None = None, reason: str = "") -> Attempt:
+    """Score the attempt from its answers' credits once none awaits marking, audit the score
+    and carry it into its consequences (the assessment ledger, certification). Commits."""
+    db.session.refresh(attempt, ["answers"])
+    answers = {a.position: a for a in attempt.answers}
+    items = attempt.paper.items
+    if len(answers) < len(items) or any(a.credit is None for a in answers.values()):
+        db.session.commit()
+        return attempt
+    by_id = versions(items)
+    blueprint = blueprint_of(attempt.paper.exam)
+    result = Grade(tuple(answers[p].credit for p in range(len(items))),
+                   tuple(blueprint.points_for(by_id[i["version_id"]].question.qtype)
+                         for i in items))
+    old = attempt.score
     attempt.correct, attempt.score = result.correct, result.score
-    if paper.exam.kind == KIND_MONTHLY:
-        apply_exam_score(paper.user, paper.exam.month, result.score, f"attempt:{attempt.id}")
-    elif result.score >= paper.exam.pass_mark and paper.user.certified_on is None:
-        paper.user.certified_on = local_now().date()
-        record(None, "user.certified", f"user:{paper.user_id}",
-               {"attempt": attempt.id, "score": result.score})
+    if old is None:
+        record(actor, "attempt.graded", f"attempt:{attempt.id}",
+               {"score": result.score, "correct": result.correct})
+    elif old != result.score:
+        record(actor, "attempt.regraded", f"attempt:{attempt.id}",
+               {"old": old, "new": result.score, "reason": reason})
+    _consequences(attempt, actor, reason)
     db.session.commit()
     return attempt
 
 
+def _consequences(attempt: Attempt, actor: User | None, reason: str) -> None:
+    paper = attempt.paper
+    exam = paper.exam
+    if exam.kind == KIND_MONTHLY:
+        # With several attempts allowed, the best graded one counts.
+        attempts = [a for a in attempts_of(exam, paper.user) if a.is_graded]
+        best = max(attempts, key=lambda a: (a.score, -a.id))
+        settle_exam(paper.user, exam.month, best.score, f"attempt:{best.id}",
+                    [f"attempt:{a.id}" for a in attempts if a is not best], actor, reason)
+    elif attempt.score >= exam.pass_mark and paper.user.certified_on is None:
+        paper.user.certified_on = local_now().date()
+        record(actor, "user.certified", f"user:{paper.user_id}",
+               {"attempt": attempt.id, "score": attempt.score})
+
+
 def finish_if_expired(attempt: Attempt, now: datetime | None = None) -> Attempt:
+    """An attempt touched after its deadline and grace is handed in with what was saved."""
     now = now or utcnow()
-    grace = current_app.config["EXAM_GRACE_SECONDS"]
-    if not attempt.is_graded and not accepts_answers(now, attempt.ends_at, grace):
-        finish(attempt, now)
+    if not attempt.is_submitted and not accepts_answers(now, attempt.ends_at, _grace()):
+        submit(attempt, now)
     return attempt
 
 
-def review(attempt: Attempt) -> list[dict]:
-    """After grading only: each question with the agent's answer and the key."""
-    by_id = versions(attempt.paper.items)
-    answers = {a.position: a for a in attempt.answers}
-    rows = []
-    for position, item in enumerate(attempt.paper.items):
-        version = by_id[item["version_id"]]
-        answer = answers.get(position)
-        rows.append({"position": position, "version": version,
-                     "qtype": version.question.qtype,
-                     "stem_html": stem_html(version.stem, version.stem_format),
-                     "response": answer.response if answer else [],
-                     "credit": answer.credit if answer and answer.credit is not None else 0.0})
-    return rows
+def close_overdue(now: datetime) -> int:
+    """Hand in every attempt left open past its deadline and grace; returns how many."""
+    cutoff = now - timedelta(seconds=_grace())
+    ids = db.session.scalars(select(Attempt.id).where(Attempt.submitted_at.is_(None),
+                                                      Attempt.ends_at < cutoff)).all()
+    closed = 0
+    for attempt_id in ids:
+        attempt = db.session.get(Attempt, attempt_id)
+        if not attempt.is_submitted:
+            submit(attempt, now)
+            closed += 1
+    return closed
+
+
+def review_open(attempt: Attempt, now: datetime) -> bool:
+    """Whether the agent may see keys and explanations: only once graded, and as the exam's
+    review policy allows."""
+    exam = attempt.paper.exam
+    if not attempt.is_graded:
+        return False
+    if exam.kind == KIND_CERTIFICATION or exam.review_policy == REVIEW_IMMEDIATE:
+        return True
+    return exam.review_policy == REVIEW_AFTER_CLOSE and now >= exam.closes_at
 
 
 def certification_exam(blueprint: Blueprint, pass_mark: float, minutes: int) -> Exam:
@@ -298,7 +675,8 @@ def certification_exam(blueprint: Blueprint, pass_mark: float, minutes: int) -> 
         exam = Exam(kind=KIND_CERTIFICATION, month=local_now().strftime("%Y-%m"),
                     title="上岗认证考试", opens_at=datetime(2000, 1, 1),
                     closes_at=datetime(9999, 12, 31), duration_minutes=minutes,
-                    pass_mark=pass_mark, blueprint=blueprint.to_json())
+                    pass_mark=pass_mark, blueprint=blueprint.to_json(),
+                    review_policy=REVIEW_IMMEDIATE)
         db.session.add(exam)
     else:
         exam.blueprint, exam.pass_mark = blueprint.to_json(), pass_mark

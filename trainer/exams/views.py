@@ -1,18 +1,28 @@
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+"""The agent's side of an exam: the start page, taking it, handing it in, the result."""
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import select
 
 from ..accounts.access import allow, writes_on_get
 from ..accounts.models import utcnow
 from ..accounts.roles import Role
-from ..clock import from_local, local_now
 from ..extensions import db
 from ..questions.bank import CATEGORIES, LETTERS, TYPES
-from . import service
-from .blueprint import default_monthly
-from .forms import ExamForm, responses_from_form
+from . import results, service
+from .forms import responses_from_form
 from .generator import BankTooSmall
-from .models import KIND_MONTHLY, Attempt, Exam, Paper
+from .models import KIND_MONTHLY, REVIEW_POLICIES, Attempt, Exam, Paper
 
 bp = Blueprint("exams", __name__)
 
@@ -25,39 +35,64 @@ def _own_attempt(attempt_id: int) -> Attempt:
     return attempt
 
 
+def _monthly_exam(exam_id: int) -> Exam:
+    exam = db.session.get(Exam, exam_id)
+    if exam is None or exam.kind != KIND_MONTHLY:
+        abort(404)
+    return exam
+
+
 @bp.route("/exams")
 @allow(Role.AGENT)
 def index():
     now = utcnow()
     current = []
     if current_user.certified_on:
-        current = [(exam, service.attempt_for(exam, current_user))
-                   for exam in service.open_exams(now)]
+        current = [(exam, service.attempts_of(exam, current_user))
+                   for exam in service.open_exams(now, current_user)]
     past = db.session.scalars(
         select(Attempt).join(Paper).where(Paper.user_id == current_user.id,
-                                          Attempt.score.is_not(None))
+                                          Attempt.submitted_at.is_not(None))
         .order_by(Attempt.started_at.desc())
     ).all()
     return render_template("exams/index.html", current=current, past=past, now=now)
 
 
+@bp.route("/exams/<int:exam_id>")
+@allow(Role.AGENT)
+def overview(exam_id: int):
+    """The rules of the exam, before the clock starts."""
+    exam = _monthly_exam(exam_id)
+    if not service.may_sit(exam, current_user):
+        abort(404)
+    attempts = service.attempts_of(exam, current_user)
+    now = utcnow()
+    return render_template(
+        "exams/overview.html", exam=exam, attempts=attempts, now=now,
+        attempts_left=service.attempts_left(exam, attempts),
+        blueprint=service.blueprint_of(exam), categories=CATEGORIES, types=TYPES,
+        review_policy=REVIEW_POLICIES[exam.review_policy],
+        grace=current_app.config["EXAM_GRACE_SECONDS"],
+        is_open=exam.opens_at <= now < exam.closes_at)
+
+
 @bp.route("/exams/<int:exam_id>/start", methods=["POST"])
 @allow(Role.AGENT)
 def start(exam_id: int):
-    exam = db.session.get(Exam, exam_id) or abort(404)
-    if exam.kind != KIND_MONTHLY:
-        abort(404)
+    exam = _monthly_exam(exam_id)
     if not current_user.certified_on:
         flash("通过上岗认证考试后才能参加月度考试。", "warning")
         return redirect(url_for("learning.catalog"))
     try:
-        attempt = service.start(exam, current_user, utcnow())
-    except service.ExamClosed as exc:
+        attempt = service.start(exam, current_user, utcnow(), retake="retake" in request.form)
+    except (service.ExamClosed, service.NotEligible) as exc:
         flash(str(exc), "warning")
         return redirect(url_for("exams.index"))
     except BankTooSmall as exc:
         flash(f"试卷生成失败:{exc}。请联系主管。", "danger")
         return redirect(url_for("exams.index"))
+    if attempt.is_submitted:
+        return redirect(url_for("exams.result", attempt_id=attempt.id))
     return redirect(url_for("exams.take", attempt_id=attempt.id))
 
 
@@ -66,17 +101,23 @@ def start(exam_id: int):
 @writes_on_get
 def take(attempt_id: int):
     attempt = service.finish_if_expired(_own_attempt(attempt_id))
-    if attempt.is_graded:
+    if attempt.is_submitted:
         return redirect(url_for("exams.result", attempt_id=attempt.id))
-    remaining = max(0, int((attempt.ends_at - utcnow()).total_seconds()))
     return render_template("exams/take.html", attempt=attempt, exam=attempt.paper.exam,
-                           items=service.shown_items(attempt), remaining=remaining,
+                           items=service.shown_items(attempt),
+                           remaining=service.remaining_seconds(attempt, utcnow()),
+                           flags=attempt.flags or [], categories=CATEGORIES,
                            letters=LETTERS, types=TYPES)
 
 
-def _json_responses(payload) -> dict[int, list]:
-    answers = payload.get("answers") if isinstance(payload, dict) else None
+def _json_responses(payload) -> tuple[dict[int, list], list[int] | None]:
+    if not isinstance(payload, dict) or not payload or set(payload) - {"answers", "flags"}:
+        abort(400)
+    answers, flags = payload.get("answers", {}), payload.get("flags")
     if not isinstance(answers, dict):
+        abort(400)
+    if flags is not None and not (isinstance(flags, list)
+                                  and all(type(f) is int for f in flags)):
         abort(400)
     responses = {}
     for position, value in answers.items():
@@ -87,22 +128,33 @@ def _json_responses(payload) -> dict[int, list]:
                    for v in value):
             abort(400)
         responses[int(position)] = value
-    return responses
+    return responses, flags
 
 
 @bp.route("/attempts/<int:attempt_id>/answers", methods=["POST"])
 @allow(Role.AGENT)
 def autosave(attempt_id: int):
+    """Saves answers (and the flagged positions) as the agent works: JSON in, JSON out."""
     attempt = _own_attempt(attempt_id)
-    responses = _json_responses(request.get_json(silent=True))
+    responses, flags = _json_responses(request.get_json(silent=True))
+    now = utcnow()
     try:
-        saved = service.save_answers(attempt, responses, utcnow())
+        saved = service.save_answers(attempt, responses, now, flags)
     except service.ExamClosed as exc:
-        return jsonify(error=str(exc)), 409
+        return jsonify(error=str(exc), closed=True), 409
     except service.MalformedResponse:
         abort(400)
-    remaining = max(0, int((attempt.ends_at - utcnow()).total_seconds()))
-    return jsonify(saved=saved, remaining_seconds=remaining)
+    return jsonify(saved=saved, saved_at=now.isoformat() + "Z",
+                   remaining_seconds=service.remaining_seconds(attempt, now))
+
+
+@bp.route("/attempts/<int:attempt_id>/clock")
+@allow(Role.AGENT)
+def clock(attempt_id: int):
+    """The server's time left, for the page's timer to follow."""
+    attempt = _own_attempt(attempt_id)
+    return jsonify(remaining_seconds=service.remaining_seconds(attempt, utcnow()),
+                   submitted=attempt.is_submitted)
 
 
 @bp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
@@ -110,14 +162,15 @@ def autosave(attempt_id: int):
 def submit(attempt_id: int):
     attempt = _own_attempt(attempt_id)
     now = utcnow()
-    if not attempt.is_graded:
+    if not attempt.is_submitted:
         try:
             service.save_answers(attempt, responses_from_form(request.form), now)
         except service.MalformedResponse:
             abort(400)
         except service.ExamClosed:
-            flash("考试时间已到:本次提交的改动未被接受,已按自动保存的答案评分。", "warning")
-        service.finish(attempt, now)
+            if not attempt.is_submitted:
+                flash("考试时间已到:本次提交的改动未被接受,已按自动保存的答案评分。", "warning")
+        service.submit(attempt, now)
     return redirect(url_for("exams.result", attempt_id=attempt.id))
 
 
@@ -126,31 +179,7 @@ def submit(attempt_id: int):
 @writes_on_get
 def result(attempt_id: int):
     attempt = service.finish_if_expired(_own_attempt(attempt_id))
-    if not attempt.is_graded:
+    if not attempt.is_submitted:
         return redirect(url_for("exams.take", attempt_id=attempt.id))
-    return render_template("exams/result.html", attempt=attempt, exam=attempt.paper.exam,
-                           rows=service.review(attempt), letters=LETTERS, types=TYPES)
-
-
-@bp.route("/manage/exams", methods=["GET", "POST"])
-@allow(Role.MANAGER, Role.ADMIN)
-def manage():
-    form = ExamForm()
-    if form.validate_on_submit():
-        exam = Exam(month=form.month.data, title=form.title.data.strip(),
-                    opens_at=from_local(form.opens_at.data),
-                    closes_at=from_local(form.closes_at.data),
-                    duration_minutes=form.duration_minutes.data,
-                    blueprint=default_monthly(CATEGORIES).to_json(),
-                    created_by_id=current_user.id)
-        db.session.add(exam)
-        db.session.commit()
-        flash(f"已创建考试「{exam.title}」", "success")
-        return redirect(url_for("exams.manage"))
-    if not form.is_submitted():
-        now = local_now()
-        form.month.data = form.month.data or now.strftime("%Y-%m")
-        form.title.data = form.title.data or f"{now.year}年{now.month}月 月度考试"
-    exams = db.session.scalars(
-        select(Exam).where(Exam.kind == KIND_MONTHLY).order_by(Exam.opens_at.desc())).all()
-    return render_template("exams/manage.html", form=form, exams=exams, now=utcnow())
+    return render_template("exams/result.html", **results.result_context(attempt, utcnow()),
+                           letters=LETTERS, types=TYPES)

@@ -17,6 +17,7 @@ from ..exams.generator import PaperItem, option_order
 from ..exams.grading import grade, is_correct
 from ..exams.models import KIND_CERTIFICATION, Exam
 from ..extensions import db
+from ..questions.models import QuestionVersion
 from .catalog import CatalogError, Module, changed_sections, load_catalog
 from .models import ModuleProgress, ModuleRevision, PracticeAttempt
 from .onboarding import (
@@ -127,35 +128,66 @@ def changes_since_completion(current: Module, progress: ModuleProgress | None):
 
 # Practice -------------------------------------------------------------------------------
 
-def start_practice(user: User, current: Module) -> PracticeAttempt:
-    rng = random.Random(secrets.randbits(31))  # noqa: S311  (a draw, not a secret)
-    drawn = practice_draw(exams.candidates(local_now().strftime("%Y-%m"), module=current.id),
-                          rules(), rng)
+# A practice quiz drawn from the wrong-answer notebook rather than one module: it teaches no
+# module, so it moves no module's progress.
+NOTEBOOK = "notebook"
+
+
+def is_notebook(attempt: PracticeAttempt) -> bool:
+    return attempt.module_id == NOTEBOOK
+
+
+def _new_practice(user: User, module_id: str, drawn: list[tuple[int, int]],
+                  rng: random.Random) -> PracticeAttempt:
+    """drawn: (version id, option count) per question, in quiz order."""
     attempt = PracticeAttempt(
-        user_id=user.id, module_id=current.id, checked={},
-        items=exams.paper_items(
-            [PaperItem(c.version_id, option_order(rng, c.option_count)) for c in drawn]))
+        user_id=user.id, module_id=module_id, checked={},
+        items=exams.paper_items([PaperItem(version_id, option_order(rng, count))
+                                 for version_id, count in drawn]))
     db.session.add(attempt)
     db.session.commit()
     return attempt
+
+
+def _rng() -> random.Random:
+    return random.Random(secrets.randbits(31))  # noqa: S311  (a draw, not a secret)
+
+
+def start_practice(user: User, current: Module) -> PracticeAttempt:
+    rng = _rng()
+    drawn = practice_draw(exams.candidates(local_now().strftime("%Y-%m"), module=current.id),
+                          rules(), rng)
+    return _new_practice(user, current.id, [(c.version_id, c.option_count) for c in drawn], rng)
+
+
+def start_notebook_practice(user: User, versions: list[QuestionVersion]) -> PracticeAttempt:
+    """A quiz of the given question versions (machine-graded ones: the caller picks them)."""
+    return _new_practice(user, NOTEBOOK, [(v.id, len(v.options)) for v in versions], _rng())
 
 
 def practice_items(attempt: PracticeAttempt):
     return exams.show(attempt.items, {int(k): v for k, v in attempt.checked.items()})
 
 
+def section_link(module_id: str | None, section_id: str | None) -> tuple[str | None, str | None]:
+    """(url, title) of the course section that teaches a question, or (None, None) when the
+    question names none or the course no longer has it."""
+    owner = module(module_id) if module_id else None
+    found = owner.section(section_id) if owner and section_id else None
+    return (f"/learn/{module_id}#{section_id}", found.title) if found else (None, None)
+
+
 def _feedback(attempt: PracticeAttempt, position: int, version, original: list) -> dict:
     item = attempt.items[position]
-    qtype = version.question.qtype
-    section = version.question.section
-    owner = module(attempt.module_id)
-    title = owner.section(section).title if owner and section and owner.section(section) else None
+    question = version.question
+    # The question's own module: a notebook quiz mixes questions of several modules.
+    url, title = section_link(question.module, question.section)
     return {
         "position": position,
-        "correct": is_correct(qtype, version.answer, original, version.scoring),
-        "key": exams.to_displayed(version.answer, item["option_order"], qtype),
+        "correct": is_correct(question.qtype, version.answer, original, version.scoring),
+        "key": exams.to_displayed(version.answer, item["option_order"], question.qtype),
         "explanation": version.explanation,
-        "section_url": f"/learn/{attempt.module_id}#{section}" if title else None,
+        "section_url": url,
         "section_title": title,
     }
 
@@ -192,15 +224,20 @@ def submit_practice(attempt: PracticeAttempt, responses: dict[int, list], now: d
         result = grade(graded)
         attempt.checked, attempt.correct, attempt.score = checked, result.correct, result.score
         attempt.submitted_at = now
-        current = module(attempt.module_id)
-        progress = _progress(attempt.user_id, attempt.module_id)
-        progress.best_quiz_score = max(progress.best_quiz_score or 0, result.score)
-        if practice_passed(result.score, rules()) and progress.quiz_passed_at is None:
-            progress.quiz_passed_at = now
-        if current:
-            _complete_if_done(progress, current, now)
+        if not is_notebook(attempt):
+            _record_module_quiz(attempt, now)
         db.session.commit()
     return feedback
+
+
+def _record_module_quiz(attempt: PracticeAttempt, now: datetime) -> None:
+    current = module(attempt.module_id)
+    progress = _progress(attempt.user_id, attempt.module_id)
+    progress.best_quiz_score = max(progress.best_quiz_score or 0, attempt.score)
+    if practice_passed(attempt.score, rules()) and progress.quiz_passed_at is None:
+        progress.quiz_passed_at = now
+    if current:
+        _complete_if_done(progress, current, now)
 
 
 # Certification --------------------------------------------------------------------------

@@ -38,7 +38,8 @@ def dashboard():
     score, items = month_assessment(current_user.id, month)
     current = []
     if current_user.certified_on:
-        current = [(e, exams.attempt_for(e, current_user)) for e in exams.open_exams(utcnow())]
+        current = [(e, exams.attempt_for(e, current_user))
+                   for e in exams.open_exams(utcnow(), current_user)]
     return render_template("learning/dashboard.html", overview=_overview(current_user),
                            month=month, score=score, items=items, current=current,
                            cert=service.certification_state(current_user), CertState=CertState)
@@ -97,6 +98,11 @@ def _own_practice(attempt_id: int) -> PracticeAttempt:
     return attempt
 
 
+def _quiz_module(attempt: PracticeAttempt):
+    """The module a quiz practises; None for a wrong-answer notebook quiz."""
+    return None if service.is_notebook(attempt) else _module_or_404(attempt.module_id)
+
+
 @bp.route("/practice/<int:attempt_id>")
 @allow()
 def practice(attempt_id: int):
@@ -104,7 +110,7 @@ def practice(attempt_id: int):
     if attempt.submitted_at is not None:
         return redirect(url_for("learning.practice_result", attempt_id=attempt.id))
     return render_template("learning/practice.html", attempt=attempt,
-                           module=_module_or_404(attempt.module_id),
+                           module=_quiz_module(attempt),
                            items=service.practice_items(attempt), letters=LETTERS, types=TYPES,
                            pass_percent=service.rules().practice_pass_percent)
 
@@ -142,9 +148,9 @@ def practice_result(attempt_id: int):
     attempt = _own_practice(attempt_id)
     if attempt.submitted_at is None:
         return redirect(url_for("learning.practice", attempt_id=attempt.id))
-    module = _module_or_404(attempt.module_id)
+    module = _quiz_module(attempt)
     feedback = service.submit_practice(attempt, {}, utcnow())  # graded: reads, never writes
-    progress = service.progress_map(current_user.id).get(module.id)
+    progress = service.progress_map(current_user.id).get(module.id) if module else None
     return render_template("learning/practice_result.html", attempt=attempt, module=module,
                            rows=zip(service.practice_items(attempt), feedback, strict=True),
                            progress=progress, letters=LETTERS, types=TYPES,

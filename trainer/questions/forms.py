@@ -4,7 +4,7 @@ bank files hold, so the bank's own reader validates it and says what is wrong.""
 import re
 
 from flask_wtf.file import FileField, FileRequired
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
@@ -49,6 +49,7 @@ class QuestionForm(Form):
     active_until = StringField("失效", validators=[Optional(), Length(max=10)])
     note = StringField("修改说明", validators=[Optional(), Length(max=255)],
                        description="记入版本历史,如“更正答案”")
+    regrade = BooleanField("保存后按新答案重新评分已交答卷")
 
     def as_raw(self, qtype: str) -> dict:
         """The mapping `bank.read_question` reads, for a question of `qtype`."""

@@ -19,6 +19,7 @@ from ..accounts.access import allow, writes_on_get
 from ..accounts.models import utcnow
 from ..accounts.roles import Role
 from ..clock import local_now
+from ..exams.marking import regrade_preview, regrade_question
 from ..exams.service import ShownItem, question_usage
 from ..extensions import db
 from ..learning.service import catalog
@@ -79,7 +80,7 @@ def index():
 
 def preview_item(question: Question, version: QuestionVersion) -> ShownItem:
     """The question as an agent meets it on a paper, options in their written order."""
-    return ShownItem(position=0, qtype=question.qtype,
+    return ShownItem(position=0, qtype=question.qtype, category=question.category,
                      stem_html=stem_html(version.stem, version.stem_format),
                      options=list(version.options), chosen=[], chat=list(version.chat or []))
 
@@ -99,7 +100,7 @@ def show(key: str):
         section=module.section(question.section) if module and question.section else None,
         status=service.status_of(question, local_now().date()), statuses=service.STATUSES,
         categories=CATEGORIES, types=TYPES, difficulties=DIFFICULTIES, scorings=SCORINGS,
-        letters=LETTERS)
+        letters=LETTERS, regrade=regrade_preview(question))
 
 
 def _editor(form: QuestionForm, question: Question | None):
@@ -159,6 +160,9 @@ def edit(key: str):
                "reclassified": "已更新分类信息(题目内容未变,版本不变)。",
                "unchanged": "没有改动。"}[outcome],
               "success" if outcome != "unchanged" else "info")
+        if form.regrade.data:
+            report = regrade_question(saved, current_user, form.note.data or "更正答案")
+            flash(report.summary + "。", "success")
         return redirect(url_for("questions.show", key=key))
     return render_template("questions/edit.html", form=form, question=question, types=TYPES)
 
@@ -171,6 +175,16 @@ def set_retired(key: str, retired: bool):
     service.set_retired(question, retired, current_user)
     flash(f"题目 {key} 已停用:不再进入新试卷,已有试卷和成绩不受影响。" if retired
           else f"题目 {key} 已恢复使用。", "success")
+    return redirect(url_for("questions.show", key=key))
+
+
+@bp.route("/<key>/regrade", methods=["POST"])
+@allow(*EDITORS)
+def regrade(key: str):
+    question = _question_or_404(key)
+    report = regrade_question(question, current_user,
+                              f"按第 {question.current_version.number} 版答案重新评分")
+    flash(report.summary + "。", "success")
     return redirect(url_for("questions.show", key=key))
 
 
