@@ -22,9 +22,13 @@ def create_app(config: dict | None = None) -> Flask:
         # Serving (gunicorn, tests): refuse unsafe settings. CLI maintenance commands
         # (init-db, content check) sign no sessions and may run without the secret.
         settings.check(app.config)
+    from .assessment.catalogue import default_catalogue
     from .assessment.rules import AssessmentRules
 
-    app.config.setdefault("ASSESSMENT_RULES", AssessmentRules())
+    app.config.setdefault("ASSESSMENT_RULES",
+                          AssessmentRules(appeal_hours=app.config.get("APPEAL_HOURS", 24)))
+    app.config.setdefault("ASSESSMENT_CATALOGUE",
+                          default_catalogue(app.config["ASSESSMENT_RULES"]))
 
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]
@@ -93,17 +97,19 @@ def _register_blueprints(app: Flask) -> None:
     from .accounts.admin import bp as admin
     from .accounts.views import bp as accounts
     from .accounts.views import limit_login_attempts
+    from .assessment.views import bp as assessment
     from .exams.admin_views import bp as exam_admin
     from .exams.marking_views import bp as marking
     from .exams.notebook_views import bp as notebook
     from .exams.views import bp as exams
     from .health import bp as health
+    from .kpi.views import bp as kpi
     from .learning.views import bp as learning
     from .questions.views import bp as questions
     from .reports.views import bp as reports
 
     for blueprint in (accounts, admin, learning, exams, exam_admin, marking, notebook,
-                      questions, reports, health):
+                      questions, reports, assessment, kpi, health):
         app.register_blueprint(blueprint)
     limit_login_attempts(app)
 
@@ -126,5 +132,7 @@ def _register_templates(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from .cli import register
+    from .kpi.cli import kpi
 
     register(app)
+    app.cli.add_command(kpi)

@@ -36,6 +36,7 @@ def load_content() -> dict[str, int]:
     question versions they were given. The standard monthly blueprint is created once;
     after that it is the managers' to edit."""
     from .exams.service import default_blueprint
+    from .kpi.service import ensure_default_rules
     from .learning.service import certification_exam, record_revisions
     from .questions.service import QuestionConflict, sync_bank
 
@@ -49,6 +50,7 @@ def load_content() -> dict[str, int]:
     counts["module_versions"] = record_revisions(report.modules)
     certification_exam()
     default_blueprint()
+    ensure_default_rules()
     db.session.commit()
     return counts
 

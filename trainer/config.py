@@ -102,6 +102,8 @@ def from_environment() -> dict:
         "EXAM_GRACE_SECONDS": int(os.environ.get("EXAM_GRACE_SECONDS", "60")),
         "ONBOARDING_RULES": _onboarding_rules(),
         "BANK_POLICY": _bank_policy(),
+        # Hours an agent may appeal a published daily-assessment month (seed: one day).
+        "APPEAL_HOURS": int(os.environ.get("APPEAL_HOURS", "24")),
     }
 
 

@@ -9,9 +9,11 @@ write.
 """
 
 from contextvars import ContextVar
+from decimal import Decimal
 
-from sqlalchemy import event
+from sqlalchemy import Numeric, String, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.types import TypeDecorator
 
 _writes = ContextVar("trainer_sqlite_writes", default=True)
 
@@ -36,3 +38,26 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _writes.get() else "BEGIN")
+
+
+class ExactDecimal(TypeDecorator):
+    """A Decimal that comes back exactly as it went in: NUMERIC on PostgreSQL, text on SQLite,
+    whose NUMERIC is a float (money and KPI tiers are compared at exact boundaries)."""
+
+    impl = Numeric
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(40))
+        return dialect.type_descriptor(Numeric(18, 4))
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        value = Decimal(value)
+        return str(value) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        # normalize() drops NUMERIC(18, 4)'s trailing zeros; "+ 0" turns 9E+3 back into 9000.
+        return None if value is None else Decimal(value).normalize() + 0

@@ -5,14 +5,15 @@ what the product itself would have produced.
 """
 
 import random
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from sqlalchemy import select
 
 from .accounts.models import Team, User, utcnow
 from .accounts.roles import Role
 from .accounts.service import create_user
-from .assessment.models import LedgerItem
+from .assessment import service as assessment
 from .clock import from_local, local_now
 from .exams import service as exams
 from .exams.models import Attempt, Exam
@@ -29,17 +30,20 @@ NAMES = (
     "孙悦", "胡萍", "朱琳", "高翔", "林晓", "何雪", "郭斌", "马骏", "罗欣", "梁晨", "宋佳",
 )
 # (code, points, reason) for the ledger's ordinary life.
+# Catalogue items a lead records in a month (code, points or None for the default, note).
 DAILY_ITEMS = (
-    ("A", -2, "交接班不完整"),
-    ("A", -2, "上班浏览与工作无关的网站"),
-    ("A", -3, "迟到"),
-    ("A", -1, "主管抽查回复有误"),
-    ("B", -5, "未按时参加团队例会"),
-    ("add", 5, "本月满意度 ≥ 90%"),
-    ("add", 5, "本月全勤"),
-    ("add", 2, "获得顾客表扬"),
-    ("add", 5, "替班"),
+    ("a_handover", None, "夜班交接记录漏写两单待跟进售后"),
+    ("a_browsing", None, "当班时间浏览购物网站"),
+    ("a_late_early", -3, "迟到 25 分钟"),
+    ("a_spot_check", -2, "抽查:尺码推荐与尺码表不符"),
+    ("b_meeting", None, "未请假缺席周一例会"),
+    ("p_satisfaction", None, "本月满意度 93%"),
+    ("p_attendance", None, "本月全勤"),
+    ("p_praise", 2, "顾客留言表扬耐心细致"),
+    ("p_cover_shift", None, "双十一前夜主动顶班"),
 )
+
+SUPERVISOR_NOTES = ((3, "大促期间带新人,主动分担咨询"), (-2, "本月两次回复顾客语气生硬,已当面提醒"))
 
 
 def _month_start(month: str) -> datetime:
@@ -123,14 +127,51 @@ def _create(rng: random.Random) -> None:
     _learning(agents, rng)
 
     current = today.strftime("%Y-%m")
-    for month in _months_back(current, 3):
+    months = _months_back(current, 3)
+    for month in months:
         exam = _exam(month, manager, closed=True)
         for agent, skill in agents:
             if agent.certified_on and agent.certified_on < _month_start(month).date():
-                _sit(exam, agent, skill, rng, leads[agent.team.name])
-                _daily_items(agent, month, rng)
+                lead = leads[agent.team.name]
+                _sit(exam, agent, skill, rng, lead)
+                _daily_items(agent, month, rng, lead)
                 _metrics(agent, month, skill, rng)
+        _supervisor(agents, month, manager, rng)
     _exam(current, manager, closed=False)
+    _publish(months, manager, agents[0][0], leads[agents[0][0].team.name])
+
+
+def _publish(months: list[str], manager: User, agent: User, lead: User) -> None:
+    """The older months are published and locked, one with an appeal the lead rejected; last
+    month was published two hours ago, so its window is open and `agent` has appealed."""
+    older, last = months[-2], months[-1]
+    disputed = {
+        month: assessment.add_item(agent, month, "a_spot_check", -2, _day(month, 12), note,
+                                   "质检截图", None, lead)
+        for month, note in ((older, "抽查:退款时效说错"), (last, "抽查:尺码推荐与尺码表不符"))}
+    for month in months[:-1]:
+        assessment.publish(month, manager,
+                           from_local(_month_end(month) + timedelta(days=3, hours=10)))
+    published = assessment.publication(older).published_at
+    appeal = assessment.file_appeal(
+        disputed[older], agent, "当时系统提示的退款时效就是 48 小时,有截图",
+        published + timedelta(hours=3))
+    assessment.decide_appeal(
+        appeal, lead, False, "规则页写明 72 小时,系统提示是旧版本,维持扣分", None,
+        published + timedelta(hours=6))
+    now = utcnow()
+    published = max(now - timedelta(hours=2), from_local(_month_end(last)))
+    assessment.publish(last, manager, published)
+    assessment.file_appeal(
+        disputed[last], agent, "顾客身高体重在两个尺码之间,按规范应推荐偏大一码",
+        published + (now - published) / 2)
+
+
+def _supervisor(agents, month: str, manager: User, rng: random.Random) -> None:
+    """The supervisor's discretionary points for a few agents a month, always with a reason."""
+    eligible = [a for a, _ in agents if a.certified_on and a.certified_on < _day(month, 1)]
+    for agent, (points, reason) in zip(rng.sample(eligible, 2), SUPERVISOR_NOTES, strict=True):
+        assessment.set_supervisor_adjustment(agent, month, points, reason, manager)
 
 
 # How far each onboarding agent (agent19..agent22) has got: modules completed, and whether
@@ -225,12 +266,14 @@ def _response(version: QuestionVersion, order: list[int], skill: float, rng) -> 
     return [rng.choice(wrong)]
 
 
-def _daily_items(agent: User, month: str, rng: random.Random) -> None:
-    start = _month_start(month)
-    for code, points, reason in rng.sample(DAILY_ITEMS, rng.randint(0, 3)):
-        db.session.add(LedgerItem(user_id=agent.id, month=month, code=code, points=points,
-                                  reason=reason,
-                                  created_at=start + timedelta(days=rng.randint(1, 27))))
+def _daily_items(agent: User, month: str, rng: random.Random, lead: User) -> None:
+    for code, points, note in rng.sample(DAILY_ITEMS, rng.randint(0, 3)):
+        assessment.add_item(agent, month, code, points, _day(month, rng.randint(1, 27)), note,
+                            "", None, lead)
+
+
+def _day(month: str, day: int) -> date:
+    return _month_start(month).date().replace(day=day)
 
 
 def _metrics(agent: User, month: str, skill: float, rng: random.Random) -> None:
@@ -240,11 +283,18 @@ def _metrics(agent: User, month: str, skill: float, rng: random.Random) -> None:
     received = rng.randint(400, 950)
     db.session.add(MonthlyMetrics(
         user_id=agent.id, month=month,
-        sales_actual=round(10000 * rng.uniform(0.5, 1.3) * (0.6 + skill / 2), 2),
-        sales_plan=10000, consultations=consultations, ordered_buyers=ordered,
-        paid_buyers=paid, im_paid_sales=round(paid * rng.uniform(150, 230), 2),
-        im_received=received, im_replied=int(received * rng.uniform(0.9, 1.0)),
-        response_seconds=round(rng.uniform(18, 45), 1),
-        followup_yuan=round(rng.uniform(50, 420), 2),
+        sales_actual=_yuan(10000 * rng.uniform(0.5, 1.3) * (0.6 + skill / 2)),
+        sales_plan=Decimal(10000), consultations=consultations, ordered_buyers=ordered,
+        paid_buyers=paid, im_paid_sales=_yuan(paid * rng.uniform(150, 230)),
+        customers_received=received,
+        customers_replied=int(received * rng.uniform(0.9, 1.0)),
+        avg_response_seconds=Decimal(f"{rng.uniform(18, 45):.1f}"),
+        followup_amount=_yuan(rng.uniform(50, 420)),
+        personal_revenue=_yuan(paid * rng.uniform(60, 120)),
+        promotion=month.endswith(("-06", "-11")),
     ))
+
+
+def _yuan(amount: float) -> Decimal:
+    return Decimal(f"{amount:.2f}")
 

@@ -70,6 +70,24 @@ EXPECTED = {
     "marking.mark": {L, M, D},
     "reports.pass_rates": {L, M, D},
     "reports.onboarding_funnel": {L, M, D},
+    "assessment.mine": {A},
+    "assessment.appeal": {A},
+    "assessment.overview": {L, M, D},
+    "assessment.publish": {M, D},
+    "assessment.agent": {L, M, D},
+    "assessment.add_item": {L, M, D},
+    "assessment.edit_item": {L, M, D},
+    "assessment.remove_item": {L, M, D},
+    "assessment.supervisor": {M, D},
+    "assessment.appeals": {L, M, D},
+    "assessment.decide": {L, M, D},
+    "kpi.sheet": {L, M, D},
+    "kpi.export": {L, M, D},
+    "kpi.import_metrics": {M, D},
+    "kpi.template": {M, D},
+    "kpi.rules": {L, M, D},
+    "kpi.add_rules": {M, D},
+    "kpi.mine": {A},
     "admin.users": {D},
     "admin.new_user": {D},
     "admin.import_users": {D},
@@ -105,7 +123,8 @@ def world(app, make_user, bank):
                    "batch_id": batch.id,
                    "question_id": db.session.scalars(select(Question.id)).first(),
                    "answer_id": 1,
-                   "blueprint_id": default_blueprint().id}
+                   "blueprint_id": default_blueprint().id,
+                   "month": "2026-01", "item_id": 1, "appeal_id": 1}
 
 
 def requests(app, values):
