@@ -124,9 +124,11 @@ def _error_page(error):
 
 def _register_templates(app: Flask) -> None:
     from .accounts.roles import ROLE_LABELS, Role
+    from .assessment.rules import signed
     from .clock import format_local
 
     app.jinja_env.filters["localtime"] = format_local
+    app.jinja_env.filters["signed"] = signed
     app.jinja_env.globals.update(Role=Role, ROLE_LABELS=ROLE_LABELS)
 
 

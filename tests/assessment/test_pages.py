@@ -228,7 +228,7 @@ def test_the_lead_accepts_an_appeal_from_the_queue(app, agent, lead, month, appe
     assert (appeal.status, appeal.item.points) == ("accepted", 0)
     assert "没有待处理的申诉" in client.get("/assessment/appeals").text
     page = client_for(app, agent).get(f"/me/assessment?month={month}").text
-    assert "申诉已通过" in page and "-3 → +0" in page and "申诉改分" in page
+    assert "申诉已通过" in page and "-3 → 0" in page and "申诉改分" in page
     assert "data-month-score>80<" in page
 
 

@@ -131,3 +131,8 @@ def month_state(published_at: datetime | None, hours: int, now: datetime) -> str
 def month_ended(month: str, today: date) -> bool:
     """Whether `today` lies after the month (YYYY-MM): a month is published once complete."""
     return today.strftime("%Y-%m") > month
+
+
+def signed(points: int) -> str:
+    """Points as a change is written: +5, -3, and 0 without a sign (a withdrawn item)."""
+    return f"{points:+d}" if points else "0"

@@ -47,6 +47,7 @@ from .rules import (
     month_ended,
     month_score,
     month_summary,
+    signed,
 )
 from .rules import month_state as state_at
 
@@ -515,7 +516,7 @@ def _shown(key: str, value) -> str:
     if value is None or value == "":
         return "—"
     if key == "points":
-        return f"{value:+d}"
+        return signed(value)
     if key == "demerit":
         return "是" if value else "否"
     if key == "status":
@@ -532,7 +533,10 @@ def _changes(event: AuditEvent) -> list[Change]:
     old, new = detail.get("old") or {}, detail.get("new") or {}
     changes = [Change(FIELD_LABELS[k], _shown(k, old.get(k)), _shown(k, new.get(k)))
                for k in FIELD_LABELS if k in old or k in new]
-    return [c for c in changes if c.old != c.new]
+    # An item's birth or removal: "— → 否" for an unticked demerit says nothing.
+    silent = {("—", "否"), ("否", "—")}
+    return [c for c in changes if c.old != c.new
+            and not (c.field == FIELD_LABELS["demerit"] and (c.old, c.new) in silent)]
 
 
 def audit_trail(user_id: int, month: str | None = None) -> list[AuditLine]:

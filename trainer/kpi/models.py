@@ -38,6 +38,10 @@ class MonthlyMetrics(db.Model):
     user: Mapped[User] = relationship(foreign_keys=[user_id])
 
 
+# The first rule set's month: before any real month, so it covers all history.
+INITIAL_MONTH = "2000-01"
+
+
 class KpiRuleSet(db.Model):
     """The KPI rules (tiers, weights, pool, rates) from a month on. Rows are never edited: a
     change is a new row, effective from a month no published month reaches."""
@@ -52,3 +56,7 @@ class KpiRuleSet(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     created_by: Mapped[User | None] = relationship()
+
+    @property
+    def since(self) -> str:
+        return "初始版本" if self.effective_from == INITIAL_MONTH else f"{self.effective_from} 起"

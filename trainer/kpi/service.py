@@ -25,7 +25,7 @@ from ..assessment.models import AssessmentMonth
 from ..assessment.service import month_assessment
 from ..exams.service import month_of, month_ordinal
 from ..extensions import db
-from .models import KpiRuleSet, MonthlyMetrics
+from .models import INITIAL_MONTH, KpiRuleSet, MonthlyMetrics
 from .rules import (
     DEFAULT_RULES,
     GRADE_LABELS,
@@ -39,8 +39,6 @@ from .rules import (
 from .sheetfile import MetricsFileError, parse_metrics
 
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-# Before any real month, so the defaults govern all history until a manager adds a version.
-DEFAULT_EFFECTIVE_FROM = "2000-01"
 METRIC_FIELDS = ("sales_actual", "sales_plan", "consultations", "ordered_buyers", "paid_buyers",
                  "im_paid_sales", "customers_received", "customers_replied",
                  "avg_response_seconds", "followup_amount", "personal_revenue", "promotion")
@@ -94,7 +92,7 @@ def ensure_default_rules() -> KpiRuleSet | None:
     later change of the code's defaults never rewrites a past month. The caller commits."""
     if db.session.scalar(select(KpiRuleSet.id).limit(1)) is not None:
         return None
-    row = KpiRuleSet(effective_from=DEFAULT_EFFECTIVE_FROM, spec=DEFAULT_RULES.to_json(),
+    row = KpiRuleSet(effective_from=INITIAL_MONTH, spec=DEFAULT_RULES.to_json(),
                      note="默认规则(DOMAIN.md 附件2)")
     db.session.add(row)
     db.session.flush()
@@ -112,7 +110,7 @@ def rules_for(month: str) -> tuple[KpiRuleSet, KpiRules]:
     row = db.session.scalar(select(KpiRuleSet).where(KpiRuleSet.effective_from <= month)
                             .order_by(KpiRuleSet.effective_from.desc()).limit(1))
     if row is None:
-        row = KpiRuleSet(effective_from=DEFAULT_EFFECTIVE_FROM, spec=DEFAULT_RULES.to_json(),
+        row = KpiRuleSet(effective_from=INITIAL_MONTH, spec=DEFAULT_RULES.to_json(),
                          note="默认规则")
     return row, KpiRules.from_json(row.spec)
 
