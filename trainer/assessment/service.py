@@ -132,6 +132,12 @@ def publication(month: str) -> AssessmentMonth | None:
     return db.session.scalar(select(AssessmentMonth).where(AssessmentMonth.month == month))
 
 
+def published_month_names() -> list[str]:
+    """Every published month, newest first."""
+    return list(db.session.scalars(select(AssessmentMonth.month)
+                                   .order_by(AssessmentMonth.month.desc())))
+
+
 def deadline(published: AssessmentMonth) -> datetime:
     return appeal_deadline(published.published_at, published.appeal_hours)
 

@@ -21,8 +21,7 @@ from sqlalchemy import func, or_, select
 from ..accounts.models import User
 from ..accounts.roles import Role
 from ..assessment.audit import record_change
-from ..assessment.models import AssessmentMonth
-from ..assessment.service import month_assessment
+from ..assessment.service import month_assessment, publication, published_month_names
 from ..exams.service import month_of, month_ordinal
 from ..extensions import db
 from .models import INITIAL_MONTH, KpiRuleSet, MonthlyMetrics
@@ -71,18 +70,16 @@ def months_back(month: str, count: int) -> list[str]:
 # Publication -----------------------------------------------------------------------------
 
 def is_published(month: str) -> bool:
-    return db.session.scalar(select(AssessmentMonth.id).where(AssessmentMonth.month == month)
-                             ) is not None
+    return publication(month) is not None
 
 
 def published_months() -> list[str]:
     """Newest first."""
-    return list(db.session.scalars(select(AssessmentMonth.month)
-                                   .order_by(AssessmentMonth.month.desc())))
+    return published_month_names()
 
 
 def latest_published() -> str | None:
-    return db.session.scalar(select(func.max(AssessmentMonth.month)))
+    return next(iter(published_month_names()), None)
 
 
 # Rule versions ---------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from ..accounts.access import allow
 from ..accounts.models import Team
 from ..accounts.roles import Role
 from ..clock import local_now
-from ..exams.service import month_of, month_ordinal
+from ..exams.service import month_of, month_ordinal, previous_month
 from ..extensions import db
 from . import service
 from .forms import ImportForm, rules_form
@@ -80,7 +80,7 @@ def import_metrics():
                   f"更新 {report.updated} 人,未变 {report.unchanged} 人。", "success")
             return redirect(url_for(".sheet", month=form.month.data))
     elif not form.is_submitted():
-        form.month.data = month_of(month_ordinal(local_now().strftime("%Y-%m")) - 1)
+        form.month.data = previous_month(local_now().strftime("%Y-%m"))
     return render_template("kpi/import.html", form=form, errors=errors,
                            columns=[c for c in COLUMNS if c.name != "assessment_score"],
                            published=service.published_months())
