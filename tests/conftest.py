@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from trainer import create_app
+from trainer.accounts.models import Team
 from trainer.accounts.roles import Role
 from trainer.accounts.service import create_user
 from trainer.content import BankPolicy
@@ -144,6 +145,19 @@ def make_user(app):
 
 def login(client, username, password=PASSWORD):
     return client.post("/login", data={"username": username, "password": password})
+
+
+def make_teams(*names: str) -> tuple:
+    teams = tuple(Team(name=name) for name in names)
+    db.session.add_all(teams)
+    db.session.commit()
+    return teams
+
+
+@pytest.fixture
+def teams(app):
+    """Two teams, for tests of what a lead of one may see of the other."""
+    return make_teams("售前一组", "售后二组")
 
 
 @pytest.fixture

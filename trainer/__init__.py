@@ -60,6 +60,8 @@ def _init_database(app: Flask) -> None:
             configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     from . import models  # noqa: F401  (registers every table with the metadata)
+    from .kpi import results  # noqa: F401  (stores KPI outcomes as months are published)
+    from .reports import tally  # noqa: F401  (keeps the summaries as attempts are graded)
 
 
 def _redact(url: str) -> str:
@@ -106,10 +108,12 @@ def _register_blueprints(app: Flask) -> None:
     from .kpi.views import bp as kpi
     from .learning.views import bp as learning
     from .questions.views import bp as questions
+    from .reports.agent_views import bp as agent_reports
+    from .reports.item_views import bp as item_stats
     from .reports.views import bp as reports
 
     for blueprint in (accounts, admin, learning, exams, exam_admin, marking, notebook,
-                      questions, reports, assessment, kpi, health):
+                      questions, reports, item_stats, agent_reports, assessment, kpi, health):
         app.register_blueprint(blueprint)
     limit_login_attempts(app)
 
@@ -135,6 +139,8 @@ def _register_templates(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from .cli import register
     from .kpi.cli import kpi
+    from .reports.cli import reports
 
     register(app)
     app.cli.add_command(kpi)
+    app.cli.add_command(reports)

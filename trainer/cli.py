@@ -11,6 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from .extensions import db
+from .kpi import results as kpi_results
+from .reports import tally
 
 
 def _database_error(exc: OperationalError) -> click.ClickException:
@@ -69,9 +71,15 @@ def register(app: Flask) -> None:
         try:
             upgrade(directory=app.extensions["migrate"].directory)
             counts = load_content()
+            summarized = tally.backfill()
+            kpi_months = kpi_results.backfill()
         except OperationalError as exc:
             raise _database_error(exc) from None
         click.echo(f"数据库已就绪。{_loaded(counts)}")
+        if summarized is not None:
+            click.echo(f"统计汇总:已汇总 {summarized} 份已评分答卷。")
+        if kpi_months is not None:
+            click.echo(f"统计汇总:已保存 {kpi_months} 个已发布月份的 KPI 结果。")
 
     @app.cli.command("seed-demo")
     def seed_demo():

@@ -2,11 +2,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.conftest import login
-from trainer.accounts.models import Team, utcnow
+from tests.conftest import login, make_teams
+from trainer.accounts.models import utcnow
 from trainer.accounts.roles import Role
 from trainer.clock import to_local
-from trainer.extensions import db
 
 
 def last_month() -> str:
@@ -27,10 +26,7 @@ def month():
 
 @pytest.fixture
 def teams(app):
-    red, blue = Team(name="红队"), Team(name="蓝队")
-    db.session.add_all([red, blue])
-    db.session.commit()
-    return red, blue
+    return make_teams("红队", "蓝队")
 
 
 @pytest.fixture

@@ -110,7 +110,8 @@ def test_a_new_agent_goes_from_first_login_to_the_managers_pass_rate(live_server
         page.click("[data-reply] button:has-text('提交评分')")
     page.goto(f"{base}/marking")
     assert page.inner_text("[data-totals] [data-waiting]") == "0"
-    page.click("nav >> text=通过率")
+    page.click("nav >> text=统计")
+    page.click("nav >> text=考试看板")
     month = now.strftime("%Y-%m")
     assert page.inner_text(f'[data-rate="{month}"]') == "100.0%"
     shoot(page, f"{backend}-pass-rates")

@@ -9,7 +9,6 @@ from tests.conftest import login
 from tests.exams import papers
 from tests.exams.papers import question
 from tests.exams.test_exam_flow import make_exam
-from trainer.accounts.models import Team
 from trainer.accounts.roles import Role
 from trainer.assessment.models import AuditEvent, LedgerItem
 from trainer.exams import marking
@@ -43,14 +42,6 @@ def answer_to(attempt: Attempt, key: str) -> Answer:
 def audits(action: str, target: str) -> list[dict]:
     return db.session.scalars(select(AuditEvent.detail).where(
         AuditEvent.action == action, AuditEvent.target == target).order_by(AuditEvent.id)).all()
-
-
-@pytest.fixture
-def teams(app):
-    east, west = Team(name="售前一组"), Team(name="售后二组")
-    db.session.add_all([east, west])
-    db.session.commit()
-    return east, west
 
 
 @pytest.fixture

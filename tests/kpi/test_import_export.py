@@ -8,7 +8,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from tests.kpi.test_service import GOOD, POOR, agents, metrics_csv, publish, teams  # noqa: F401
+from tests.kpi.test_service import GOOD, POOR, agents, metrics_csv, publish  # noqa: F401
 from trainer.accounts.roles import Role
 from trainer.extensions import db
 from trainer.kpi import service
@@ -43,8 +43,8 @@ def test_the_csv_export_holds_every_agent_with_figures(october):
     assert (zhang["姓名"], zhang["团队"]) == ("张三", "北区")
     assert zhang["下单成功率(%)"] == "96" and zhang["下单成功率得分"] == "100"
     assert zhang["IM响应时间(秒)"] == "25" and zhang["执行力"] == "80"
-    assert (zhang["KPI"], zhang["等级"], zhang["绩效奖金"]) == ("94", "高级", "282")
-    assert (zhang["提成比例"], zhang["提成金额"]) == ("1%", "200")  # 2 %, halved: promotion
+    assert (zhang["KPI"], zhang["等级"], zhang["绩效奖金"]) == ("94", "高级", "282.00")
+    assert (zhang["提成比例"], zhang["提成金额"]) == ("1%", "200.00")  # 2 %, halved: promotion
     assert by_agent["li"]["KPI"] == "24" and by_agent["li"]["等级"] == "不评级"
     wang = by_agent["wang"]
     assert wang["KPI"] == "" and wang["执行力"] == "80" and wang["预警"] == "未导入指标"

@@ -16,7 +16,6 @@ from tests.kpi.test_service import (  # noqa: F401
     deduct,
     metrics_csv,
     publish,
-    teams,
 )
 from trainer.accounts.roles import Role
 from trainer.assessment.models import AuditEvent

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from trainer.accounts.models import Team, utcnow
+from trainer.accounts.models import utcnow
 from trainer.accounts.roles import Role
 from trainer.assessment.models import AssessmentMonth, AuditEvent, LedgerItem
 from trainer.extensions import db
@@ -43,14 +43,6 @@ def deduct(user, month: str, points: int) -> None:
     db.session.add(LedgerItem(user_id=user.id, month=month, code="late", points=points,
                               reason="迟到"))
     db.session.commit()
-
-
-@pytest.fixture
-def teams(app):
-    north, south = Team(name="北区"), Team(name="南区")
-    db.session.add_all([north, south])
-    db.session.commit()
-    return north, south
 
 
 @pytest.fixture

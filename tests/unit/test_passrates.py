@@ -1,11 +1,11 @@
-from trainer.reports.passrates import summarize
+from trainer.reports.passrates import from_sums
 
 
-def test_pass_mark_itself_passes():
-    row = summarize("2026-10", [60, 59.9, 100, 30], 60)
-    assert (row.sat, row.passed, row.rate, row.mean_score) == (4, 2, 50.0, 62.5)
+def test_rate_and_mean_come_from_the_sums():
+    row = from_sums("2026-10", sat=3, passed=2, score_sum=200.0)
+    assert (row.sat, row.passed, row.rate, row.mean_score) == (3, 2, 66.7, 66.7)
 
 
 def test_nobody_sat_is_no_rate_not_zero():
-    row = summarize("2026-10", [], 60)
+    row = from_sums("2026-10", sat=0, passed=0, score_sum=0.0)
     assert row.rate is None and row.mean_score is None

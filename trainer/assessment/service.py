@@ -17,6 +17,7 @@ from ..accounts.models import User
 from ..accounts.roles import Role
 from ..clock import format_local, to_local
 from ..extensions import db
+from . import events
 from .audit import record, record_change
 from .catalogue import (
     CLASS_EXAM,
@@ -164,9 +165,11 @@ def publish(month: str, actor: User, now: datetime) -> AssessmentMonth:
     published = AssessmentMonth(month=month, published_at=now, published_by_id=actor.id,
                                 appeal_hours=rules().appeal_hours)
     db.session.add(published)
+    db.session.flush()
     record(actor, "assessment.published", f"month:{month}",
            {"month": month, "appeal_hours": published.appeal_hours,
             "deadline": deadline(published).isoformat()})
+    events.month_published.send(month)
     return published
 
 
@@ -398,6 +401,7 @@ def decide_appeal(appeal: Appeal, actor: User, accept: bool, reason: str,
         record_change(actor, "ledger.item.appeal", f"user:{item.user_id}",
                       old={"points": before}, new={"points": after}, reason=reason,
                       **context)
+        events.month_score_changed.send(user_id=item.user_id, month=item.month)
     return appeal
 
 

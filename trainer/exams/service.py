@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -20,6 +20,8 @@ from ..extensions import db
 from ..questions.bank import CATEGORIES, answered_by_typing, month_bounds, needs_grader
 from ..questions.models import Question, QuestionVersion
 from ..questions.render import stem_html
+from ..reports.models import ItemTally
+from . import events
 from .blueprint import Blueprint, CellCheck, check, default_monthly
 from .generator import Candidate, PaperItem, Pools, paper_seed, prepare
 from .grading import Grade, accepts_answers, credit, deadline
@@ -158,15 +160,13 @@ def blueprint_named(name: str) -> ExamBlueprint | None:
 
 
 def facility_snapshot() -> dict[str, float]:
-    """Each question's mean credit over graded answers, where enough answers back it."""
+    """Each question's mean credit over graded answers, where enough answers back it (read
+    from the dashboards' summary, which grading keeps current)."""
+    answers = func.sum(ItemTally.answers)
     rows = db.session.execute(
-        select(QuestionVersion.question_id, func.avg(Answer.credit), func.count(Answer.id))
-        .join(Answer, Answer.version_id == QuestionVersion.id)
-        .join(Attempt, Attempt.id == Answer.attempt_id)
-        .where(Attempt.score.is_not(None), Answer.credit.is_not(None))
-        .group_by(QuestionVersion.question_id)
-        .having(func.count(Answer.id) >= MIN_ANSWERS_FOR_FACILITY))
-    return {str(qid): round(float(mean), 4) for qid, mean, _ in rows}
+        select(ItemTally.question_id, func.sum(ItemTally.credit_sum), answers)
+        .group_by(ItemTally.question_id).having(answers >= MIN_ANSWERS_FOR_FACILITY))
+    return {str(qid): round(float(earned) / count, 4) for qid, earned, count in rows}
 
 
 def monthly_exam(month: str) -> Exam | None:
@@ -615,6 +615,7 @@ def settle(attempt: Attempt, actor: User | None = None, reason: str = "") -> Att
         record(actor, "attempt.regraded", f"attempt:{attempt.id}",
                {"old": old, "new": result.score, "reason": reason})
     _consequences(attempt, actor, reason)
+    events.attempt_graded.send(attempt)
     db.session.commit()
     return attempt
 
@@ -690,10 +691,6 @@ def question_usage(question_ids: list[int]) -> dict[int, tuple[int, int]]:
     if not question_ids:
         return {}
     rows = db.session.execute(
-        select(QuestionVersion.question_id, func.count(Answer.id),
-               func.sum(case((Answer.is_correct.is_(True), 1), else_=0)))
-        .join(Answer, Answer.version_id == QuestionVersion.id)
-        .join(Attempt, Attempt.id == Answer.attempt_id)
-        .where(QuestionVersion.question_id.in_(question_ids), Attempt.score.is_not(None))
-        .group_by(QuestionVersion.question_id))
-    return {qid: (used, int(correct or 0)) for qid, used, correct in rows}
+        select(ItemTally.question_id, func.sum(ItemTally.answers), func.sum(ItemTally.correct))
+        .where(ItemTally.question_id.in_(question_ids)).group_by(ItemTally.question_id))
+    return {qid: (int(used), int(correct)) for qid, used, correct in rows}

@@ -1,7 +1,7 @@
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import User, utcnow
@@ -60,3 +60,26 @@ class KpiRuleSet(db.Model):
     @property
     def since(self) -> str:
         return "初始版本" if self.effective_from == INITIAL_MONTH else f"{self.effective_from} 起"
+
+
+class KpiResult(db.Model):
+    """A published month's outcome per agent, stored for the dashboards (the KPI grade
+    distribution): written when the month is published and again when an appeal changes an
+    agent's score; a published month changes no other way."""
+
+    __tablename__ = "kpi_results"
+    __table_args__ = (UniqueConstraint("month", "user_id"),
+                      Index("ix_kpi_results_month_team", "month", "team_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[str] = mapped_column(String(7))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    team_id: Mapped[int] = mapped_column(default=0)  # 0: no team, as in the exam summaries
+    assessment_score: Mapped[int]
+    # None when the agent had no metrics that month (no sheet, no grade).
+    kpi: Mapped[Decimal | None] = mapped_column(ExactDecimal)
+    grade: Mapped[str | None] = mapped_column(String(16))
+    bonus: Mapped[Decimal | None] = mapped_column(ExactDecimal)
+    commission: Mapped[Decimal | None] = mapped_column(ExactDecimal)
+    elimination: Mapped[bool] = mapped_column(default=False)
+    stored_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

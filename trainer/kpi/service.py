@@ -5,24 +5,24 @@ A month that is published (an AssessmentMonth row) never changes here: its metri
 re-imported and no rule version may start at or before it.
 """
 
-import csv
-import io
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from sqlalchemy import func, or_, select
 
 from ..accounts.models import User
 from ..accounts.roles import Role
 from ..assessment.audit import record_change
-from ..assessment.service import month_assessment, publication, published_month_names
+from ..assessment.models import LedgerItem
+from ..assessment.rules import month_score
+from ..assessment.service import publication, published_month_names
+from ..assessment.service import rules as assessment_rules
 from ..exams.service import month_of, month_ordinal
+from ..exports import Column, Table, to_csv, to_xlsx
 from ..extensions import db
 from .models import INITIAL_MONTH, KpiRuleSet, MonthlyMetrics
 from .rules import (
@@ -259,6 +259,13 @@ class _Months:
         self.metrics = {(m.user_id, m.month): m for m in db.session.scalars(
             select(MonthlyMetrics).where(MonthlyMetrics.user_id.in_(user_ids),
                                          MonthlyMetrics.month.in_(months)))}
+        # One query for every agent's ledger, not one per agent and month: publishing
+        # stores the whole department's sheets at once.
+        self.points: dict[tuple[int, str], list[int]] = {}
+        for user_id, month, points in db.session.execute(
+                select(LedgerItem.user_id, LedgerItem.month, LedgerItem.points)
+                .where(LedgerItem.user_id.in_(user_ids), LedgerItem.month.in_(months))):
+            self.points.setdefault((user_id, month), []).append(points)
 
     def rules(self, month: str) -> tuple[KpiRuleSet, KpiRules]:
         in_force = [row for start, row in self.versions if start <= month]
@@ -269,19 +276,23 @@ class _Months:
             self.parsed[row.id] = KpiRules.from_json(row.spec)
         return row, self.parsed[row.id]
 
+    def score(self, user_id: int, month: str) -> int:
+        """The month's assessment score, as month_assessment gives it."""
+        return month_score(self.points.get((user_id, month), ()), assessment_rules())
+
     def kpi(self, user_id: int, month: str) -> Decimal | None:
         """The month's KPI under that month's own rules; None without metrics."""
         row = self.metrics.get((user_id, month))
         if row is None:
             return None
-        score, _items = month_assessment(user_id, month)
-        return compute(metrics_of(row), Decimal(score), self.rules(month)[1]).kpi
+        return compute(metrics_of(row), Decimal(self.score(user_id, month)),
+                       self.rules(month)[1]).kpi
 
 
 def _sheet(user: User, month: str, loaded: _Months) -> AgentSheet:
     rule_set, rules = loaded.rules(month)
     metrics = loaded.metrics.get((user.id, month))
-    score, _items = month_assessment(user.id, month)
+    score = loaded.score(user.id, month)
     sheet = compute(metrics_of(metrics), Decimal(score), rules) if metrics else None
     elimination = False
     if sheet is not None and sheet.kpi < rules.elimination_below:
@@ -364,22 +375,14 @@ def month_options() -> list[str]:
 
 # Exports ---------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class ExportColumn:
-    title: str
-    kind: str  # text, number, points, money, rate
-
-
-def _columns(rules: KpiRules) -> list[ExportColumn]:
-    columns = [ExportColumn("客服账号", "text"), ExportColumn("姓名", "text"),
-               ExportColumn("团队", "text")]
+def _columns(rules: KpiRules) -> list[Column]:
+    columns = [Column("客服账号"), Column("姓名"), Column("团队")]
     for indicator in rules.indicators:
-        columns += [ExportColumn(f"{indicator.label}({indicator.unit})", "number"),
-                    ExportColumn(f"{indicator.label}得分", "points")]
-    columns += [ExportColumn("执行力", "points"), ExportColumn("KPI", "points"),
-                ExportColumn("等级", "text"), ExportColumn("绩效奖金", "money"),
-                ExportColumn("提成比例", "rate"), ExportColumn("提成金额", "money"),
-                ExportColumn("预警", "text")]
+        columns += [Column(f"{indicator.label}({indicator.unit})", "number"),
+                    Column(f"{indicator.label}得分", "points")]
+    columns += [Column("执行力", "points"), Column("KPI", "points"), Column("等级"),
+                Column("绩效奖金", "money"), Column("提成比例", "rate"),
+                Column("提成金额", "money"), Column("预警")]
     return columns
 
 
@@ -404,48 +407,6 @@ def export_month(month: str, fmt: str, viewer: User | None = None,
     if fmt not in ("csv", "xlsx"):
         raise ValueError(f"导出格式 {fmt!r} 不支持,应为 csv 或 xlsx")
     rows = month_sheets(viewer, month, team_id)
-    columns = _columns(rules_for(month)[1])
-    table = [_values(row) for row in rows]
-    return _csv(columns, table) if fmt == "csv" else _xlsx(columns, table, month)
-
-
-def _csv_cell(value, column: ExportColumn) -> str:
-    if value is None:
-        return ""
-    if column.kind == "rate":
-        return f"{fmt(value * 100)}%"
-    return fmt(value) if isinstance(value, Decimal) else str(value)
-
-
-def _csv(columns: list[ExportColumn], table: list[list]) -> bytes:
-    out = io.StringIO(newline="")
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([c.title for c in columns])
-    for values in table:
-        writer.writerow([_csv_cell(v, c) for v, c in zip(values, columns, strict=True)])
-    return out.getvalue().encode("utf-8-sig")
-
-
-NUMBER_FORMATS = {"number": "0.00", "points": "0.00", "money": "#,##0.00", "rate": "0.0%"}
-
-
-def _xlsx(columns: list[ExportColumn], table: list[list], month: str) -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = f"KPI {month}"
-    sheet.append([c.title for c in columns])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for values in table:
-        sheet.append(values)
-    widths = defaultdict(lambda: 12, {1: 14, 2: 10, 3: 12, len(columns): 40})
-    for index, column in enumerate(columns, 1):
-        letter = sheet.cell(1, index).column_letter
-        sheet.column_dimensions[letter].width = max(widths[index], len(column.title) * 2 + 2)
-        if column.kind in NUMBER_FORMATS:
-            for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
-                cell.number_format = NUMBER_FORMATS[column.kind]
-    sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    table = Table("kpi", f"KPI {month}", _columns(rules_for(month)[1]),
+                  [_values(row) for row in rows])
+    return to_csv(table) if fmt == "csv" else to_xlsx(table)
