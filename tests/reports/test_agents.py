@@ -60,6 +60,20 @@ def test_a_manager_lists_everyone_or_one_team(client, make_user, graded):
     assert f"?team={graded.west.id}&amp;export=agents&amp;format=csv" in page
 
 
+def test_a_long_list_is_paged_and_the_export_has_everyone(client, make_user, graded,
+                                                         monkeypatch):
+    monkeypatch.setattr("trainer.reports.agents.PAGE_SIZE", 4)
+    login(client, make_user(Role.MANAGER).username)
+    first = client.get("/reports/agents").text
+    assert "共 6 人,第 1/2 页" in first
+    assert "east4" in first and "west1" not in first
+    second = client.get("/reports/agents?page=2").text
+    assert "west1" in second and "west2" in second and "east1" not in second
+    exported = client.get("/reports/agents?page=2&export=agents&format=csv")
+    assert list(by_key(read_csv(exported.data))) == [
+        "east1", "east2", "east3", "east4", "west1", "west2"]
+
+
 def test_the_drill_down_is_404_out_of_scope(app, client, make_user, graded):
     lead = make_user(Role.LEAD, team=graded.east)
     login(client, lead.username)

@@ -116,15 +116,22 @@ def agent_for(viewer: User, user_id: int) -> User | None:
     return agent if agent is not None and manages(viewer, agent) else None
 
 
-def agents_in_scope(viewer: User, team_id: int | None = None) -> list[User]:
+def agents_query(viewer: User, team_id: int | None = None):
+    """The agents the viewer looks after (a manager may pick one team), in team order; None
+    when they look after nobody."""
     query = select(User).where(User.role == Role.AGENT.value)
     if not viewer.sees_all_teams:
         if viewer.role_enum is not Role.LEAD or viewer.team_id is None:
-            return []
+            return None
         query = query.where(User.team_id == viewer.team_id)
     elif team_id is not None:
         query = query.where(User.team_id == team_id)
-    return db.session.scalars(query.order_by(User.team_id, User.display_name, User.id)).all()
+    return query.order_by(User.team_id, User.display_name, User.id)
+
+
+def agents_in_scope(viewer: User, team_id: int | None = None) -> list[User]:
+    query = agents_query(viewer, team_id)
+    return [] if query is None else db.session.scalars(query).all()
 
 
 # Publication -------------------------------------------------------------------------------

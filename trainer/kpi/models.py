@@ -68,7 +68,7 @@ class KpiResult(db.Model):
     agent's score; a published month changes no other way."""
 
     __tablename__ = "kpi_results"
-    __table_args__ = (UniqueConstraint("month", "user_id"),
+    __table_args__ = (UniqueConstraint("user_id", "month"),
                       Index("ix_kpi_results_month_team", "month", "team_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -27,12 +27,12 @@ def agents():
     teams = (db.session.scalars(select(Team).order_by(Team.name)).all()
              if current_user.sees_all_teams else [])
     team_id = request.args.get("team", type=int) if teams else None
-    rows = service.agent_rows(current_user, team_id)
-    table = service.agents_table(rows)
-    download = export_response({table.name: table})
-    if download is not None:
-        return download
-    return render_template("reports/agents.html", rows=rows, table=table, teams=teams,
+    if request.args.get("export"):
+        return export_response({"agents": service.agents_table(
+            service.agent_rows(current_user, team_id))})
+    listed = service.agent_page(current_user, team_id, request.args.get("page", 1, type=int))
+    return render_template("reports/agents.html", listed=listed, rows=listed.rows,
+                           table=service.agents_table(listed.rows), teams=teams,
                            team_id=team_id, trend_months=service.TREND_MONTHS)
 
 

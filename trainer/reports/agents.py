@@ -15,7 +15,7 @@ from ..assessment.service import (
     AgentMonth,
     agent_for,
     agent_month,
-    agents_in_scope,
+    agents_query,
     month_assessment,
     publication,
     recent_months,
@@ -35,6 +35,9 @@ from .models import ExamResult
 
 TREND_MONTHS = 6
 MISSED_SHOWN = 10
+# Agents a page lists: a department of thousands is read a page at a time (the export has
+# everyone).
+PAGE_SIZE = 100
 
 
 # The list ----------------------------------------------------------------------------------
@@ -51,9 +54,33 @@ class AgentRow:
         return self.trend[-1] if self.trend else None
 
 
+@dataclass(frozen=True)
+class AgentPage:
+    rows: list[AgentRow]
+    page: int
+    pages: int
+    total: int
+
+
+def agent_page(viewer: User, team_id: int | None = None, page: int = 1) -> AgentPage:
+    """One page of the agents the viewer may see, in team order, with their monthly exams."""
+    query = agents_query(viewer, team_id)
+    if query is None:
+        return AgentPage([], 1, 1, 0)
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    agents = db.session.scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    return AgentPage(_with_exams(agents), page, pages, total)
+
+
 def agent_rows(viewer: User, team_id: int | None = None) -> list[AgentRow]:
-    """The agents the viewer may see (a manager may pick one team), with their monthly exams."""
-    agents = agents_in_scope(viewer, team_id)
+    """Every agent the viewer may see (a manager may pick one team): the export."""
+    query = agents_query(viewer, team_id)
+    return [] if query is None else _with_exams(db.session.scalars(query).all())
+
+
+def _with_exams(agents: list[User]) -> list[AgentRow]:
     scores: dict[int, list[tuple[str, float, bool]]] = defaultdict(list)
     if agents:
         for user_id, month, score, passed in db.session.execute(

@@ -9,7 +9,6 @@ ExamTally row of an exam).
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from types import SimpleNamespace
 
 from sqlalchemy import false, func, select, true
 from sqlalchemy.orm import joinedload
@@ -83,9 +82,12 @@ def _in_period(model, wanted: ItemFilter):
 
 
 def _item_sums(row) -> ItemSums:
-    """Summed columns (the database may hand integer sums back as decimals) as item sums."""
-    return ItemSums.of(SimpleNamespace(**{c: getattr(row, c) or 0 for c in SUM_COLUMNS},
-                                       chosen=getattr(row, "chosen", ())))
+    """Summed columns as item sums (the database may hand integer sums back as decimals);
+    summed rows carry no option counts. Built directly: an exam's reliability reads
+    thousands of these."""
+    values = row._mapping
+    return ItemSums(int(values["answers"]), int(values["correct"]), int(values["omitted"]),
+                    *(float(values[c]) for c in SUM_COLUMNS[3:]))
 
 
 def _summed(model, columns=SUM_COLUMNS) -> list:
@@ -232,7 +234,8 @@ def exam_rows(viewer: User, wanted: ItemFilter) -> list[ExamRow]:
     items = defaultdict(list)
     for row in db.session.execute(
             select(model.exam_id, *_summed(model))
-            .where(scope, model.exam_id.in_([t.exam_id for t in totals]))
+            .where(scope, _in_period(model, wanted),
+                   model.exam_id.in_([t.exam_id for t in totals]))
             .group_by(model.exam_id, model.version_id)):
         items[row.exam_id].append(_item_sums(row))
     exams = {e.id: e for e in db.session.scalars(

@@ -35,7 +35,7 @@ def upgrade():
     sa.Column('stored_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], ),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('month', 'user_id')
+    sa.UniqueConstraint('user_id', 'month')
     )
     with op.batch_alter_table('kpi_results', schema=None) as batch_op:
         batch_op.create_index('ix_kpi_results_month_team', ['month', 'team_id'], unique=False)
@@ -134,13 +134,13 @@ def upgrade():
     with op.batch_alter_table('exam_results', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_exam_results_exam_id'), ['exam_id'], unique=False)
         batch_op.create_index('ix_exam_results_kind_month_team', ['kind', 'month', 'team_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_exam_results_user_id'), ['user_id'], unique=False)
+        batch_op.create_index('ix_exam_results_user_kind_month', ['user_id', 'kind', 'month'], unique=False)
 
 
 
 def downgrade():
     with op.batch_alter_table('exam_results', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_exam_results_user_id'))
+        batch_op.drop_index('ix_exam_results_user_kind_month')
         batch_op.drop_index('ix_exam_results_kind_month_team')
         batch_op.drop_index(batch_op.f('ix_exam_results_exam_id'))
 
