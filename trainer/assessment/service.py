@@ -438,6 +438,19 @@ def month_assessment(user_id: int, month: str) -> tuple[int, list[LedgerItem]]:
     return month_score((i.points for i in items), rules()), items
 
 
+def month_scores(user_ids: list[int], months: list[str]) -> dict[tuple[int, str], int]:
+    """Each agent's score in each month, as month_assessment gives it, in one query: a
+    department's sheets are computed at once when a month is published."""
+    points: dict[tuple[int, str], list[int]] = {}
+    for user_id, month, value in db.session.execute(
+            select(LedgerItem.user_id, LedgerItem.month, LedgerItem.points)
+            .where(LedgerItem.user_id.in_(user_ids), LedgerItem.month.in_(months))):
+        points.setdefault((user_id, month), []).append(value)
+    current = rules()
+    return {(user_id, month): month_score(points.get((user_id, month), ()), current)
+            for user_id in user_ids for month in months}
+
+
 def summarize(user: User, month: str, items: list[LedgerItem]) -> MonthSummary:
     entries = [Entry(i.points, i.demerit, kind_of(i).dismissal) for i in items]
     return month_summary(entries, rules(), first_month=is_first_month(user.joined_on, month))

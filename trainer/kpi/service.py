@@ -17,10 +17,7 @@ from sqlalchemy import func, or_, select
 from ..accounts.models import User
 from ..accounts.roles import Role
 from ..assessment.audit import record_change
-from ..assessment.models import LedgerItem
-from ..assessment.rules import month_score
-from ..assessment.service import publication, published_month_names
-from ..assessment.service import rules as assessment_rules
+from ..assessment.service import month_scores, publication, published_month_names
 from ..exams.service import month_of, month_ordinal
 from ..exports import Column, Table, to_csv, to_xlsx
 from ..extensions import db
@@ -259,13 +256,7 @@ class _Months:
         self.metrics = {(m.user_id, m.month): m for m in db.session.scalars(
             select(MonthlyMetrics).where(MonthlyMetrics.user_id.in_(user_ids),
                                          MonthlyMetrics.month.in_(months)))}
-        # One query for every agent's ledger, not one per agent and month: publishing
-        # stores the whole department's sheets at once.
-        self.points: dict[tuple[int, str], list[int]] = {}
-        for user_id, month, points in db.session.execute(
-                select(LedgerItem.user_id, LedgerItem.month, LedgerItem.points)
-                .where(LedgerItem.user_id.in_(user_ids), LedgerItem.month.in_(months))):
-            self.points.setdefault((user_id, month), []).append(points)
+        self.scores = month_scores(user_ids, months)
 
     def rules(self, month: str) -> tuple[KpiRuleSet, KpiRules]:
         in_force = [row for start, row in self.versions if start <= month]
@@ -276,23 +267,19 @@ class _Months:
             self.parsed[row.id] = KpiRules.from_json(row.spec)
         return row, self.parsed[row.id]
 
-    def score(self, user_id: int, month: str) -> int:
-        """The month's assessment score, as month_assessment gives it."""
-        return month_score(self.points.get((user_id, month), ()), assessment_rules())
-
     def kpi(self, user_id: int, month: str) -> Decimal | None:
         """The month's KPI under that month's own rules; None without metrics."""
         row = self.metrics.get((user_id, month))
         if row is None:
             return None
-        return compute(metrics_of(row), Decimal(self.score(user_id, month)),
+        return compute(metrics_of(row), Decimal(self.scores[(user_id, month)]),
                        self.rules(month)[1]).kpi
 
 
 def _sheet(user: User, month: str, loaded: _Months) -> AgentSheet:
     rule_set, rules = loaded.rules(month)
     metrics = loaded.metrics.get((user.id, month))
-    score = loaded.score(user.id, month)
+    score = loaded.scores[(user.id, month)]
     sheet = compute(metrics_of(metrics), Decimal(score), rules) if metrics else None
     elimination = False
     if sheet is not None and sheet.kpi < rules.elimination_below:
