@@ -1,3 +1,5 @@
+import csv
+import io
 from datetime import timedelta
 
 import pytest
@@ -70,3 +72,16 @@ def test_agents_cannot_see_the_funnel(client, make_user):
 def test_empty_funnel(client, make_user):
     login(client, make_user(Role.MANAGER).username)
     assert "这段时间没有新入职的客服" in client.get("/reports/onboarding").text
+
+
+def test_the_new_hires_table_exports_as_shown(client, make_user, teams):
+    east, _ = teams
+    login(client, make_user(Role.LEAD, team=east).username)
+    response = client.get("/reports/onboarding?days=90&export=hires&format=csv")
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["客服", "姓名", "团队"]
+    by_user = {row[0]: row for row in rows[1:]}
+    assert set(by_user) == {"invited1", "studying1", "cert8"}
+    assert by_user["cert8"][5:] == ["已认证上岗", "2", "0", "8"]
+    assert by_user["invited1"][-1] == ""

@@ -9,6 +9,7 @@ from sqlalchemy import func, or_, select
 
 from ..accounts.models import User
 from ..exams.models import KIND_CERTIFICATION, Exam, Paper
+from ..exports import Column, Table
 from ..extensions import db
 from ..learning.models import ModuleProgress
 from ..learning.onboarding import Stage, days_to_certify, stage
@@ -59,3 +60,15 @@ def funnel(rows: list[NewHire]) -> list[tuple[Stage, int]]:
 def median_days(rows: list[NewHire]) -> float | None:
     days = [r.days_to_certify for r in rows if r.days_to_certify is not None]
     return median(days) if days else None
+
+
+HIRE_COLUMNS = (Column("客服"), Column("姓名"), Column("团队"), Column("入职日期"),
+                Column("入职天数", "integer"), Column("阶段"), Column("完成课程", "integer"),
+                Column("认证次数", "integer"), Column("认证用时(天)", "integer"))
+
+
+def hires_table(rows: list[NewHire], days: int) -> Table:
+    return Table("hires", f"新人上岗进度 近{days}天", HIRE_COLUMNS, [
+        [r.user.username, r.user.display_name, r.user.team.name if r.user.team else "",
+         r.user.joined_on.isoformat(), r.days_since_joining, r.stage.label, r.modules_done,
+         r.sittings, r.days_to_certify] for r in rows])

@@ -134,6 +134,10 @@ def onboarding_funnel():
     modules = required_modules()
     rows = onboarding.new_hires(current_user, today - timedelta(days=days), today,
                                 [m.id for m in modules])
-    return render_template("reports/onboarding.html", rows=rows, days=days,
+    table = onboarding.hires_table(rows, days)
+    download = export_response({table.name: table})
+    if download is not None:
+        return download
+    return render_template("reports/onboarding.html", rows=rows, days=days, table=table,
                            funnel=onboarding.funnel(rows), total_modules=len(modules),
                            median_days=onboarding.median_days(rows))
