@@ -16,11 +16,11 @@ def question(key: str) -> Question:
     return db.session.scalar(select(Question).where(Question.key == key))
 
 
-def sit(exam, agent, responses: dict, keys, submit=True) -> Attempt:
+def sit(exam, agent, responses: dict, keys, submit=True, sitting=1) -> Attempt:
     """An attempt at a paper of `keys` (current versions), with `responses` by key saved as
     the agent's browser would save them, then handed in unless `submit` is False."""
     versions = [question(key).current_version for key in keys]
-    paper = Paper(exam_id=exam.id, user_id=agent.id, seed=1,
+    paper = Paper(exam_id=exam.id, user_id=agent.id, seed=1, sitting=sitting,
                   items=[{"version_id": v.id, "option_order": list(range(len(v.options)))}
                          for v in versions])
     now = utcnow()

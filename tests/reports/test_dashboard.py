@@ -10,15 +10,14 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.conftest import login
-from tests.exams.papers import question
+from tests.exams import papers
 from tests.exams.test_exam_flow import make_exam
 from tests.reports.test_pass_rates import exported
 from tests.reports.test_pass_rates import sit as sit_scored
-from trainer.accounts.models import Team, utcnow
+from trainer.accounts.models import Team
 from trainer.accounts.roles import Role
 from trainer.clock import local_now
-from trainer.exams import service
-from trainer.exams.models import Attempt, Paper
+from trainer.exams.models import Attempt
 from trainer.extensions import db
 from trainer.kpi.models import KpiResult
 
@@ -32,17 +31,8 @@ TABLES = ("months", "teams", "bands", "categories", "sections", "grades")
 
 def sit(exam, agent, right: set[str], sitting=1) -> Attempt:
     """Answer the paper (A for the keys in `right`, B for the rest) and hand it in."""
-    versions = [question(key).current_version for key in PAPER]
-    paper = Paper(exam_id=exam.id, user_id=agent.id, seed=1, sitting=sitting,
-                  items=[{"version_id": v.id, "option_order": list(range(len(v.options)))}
-                         for v in versions])
-    now = utcnow()
-    attempt = Attempt(paper=paper, started_at=now, ends_at=now + timedelta(minutes=30))
-    db.session.add_all([paper, attempt])
-    db.session.commit()
-    service.save_answers(attempt, {p: [0 if key in right else 1]
-                                   for p, key in enumerate(PAPER)}, now)
-    return service.submit(attempt, now)
+    return papers.sit(exam, agent, {key: [0 if key in right else 1] for key in PAPER}, PAPER,
+                      sitting=sitting)
 
 
 def department(make_user) -> tuple[Team, Team]:

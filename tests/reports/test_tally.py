@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import delete, func, select
 
+from tests.exams import papers
 from tests.exams.papers import question
 from tests.exams.test_exam_flow import make_exam
 from trainer.accounts.models import utcnow
@@ -34,16 +35,7 @@ def exam_of(**settings):
 
 
 def sit(exam, agent, responses: dict, sitting=1) -> Attempt:
-    versions = [question(key).current_version for key in PAPER]
-    paper = Paper(exam_id=exam.id, user_id=agent.id, seed=1, sitting=sitting,
-                  items=[{"version_id": v.id, "option_order": list(range(len(v.options)))}
-                         for v in versions])
-    now = utcnow()
-    attempt = Attempt(paper=paper, started_at=now, ends_at=now + timedelta(minutes=30))
-    db.session.add_all([paper, attempt])
-    db.session.commit()
-    service.save_answers(attempt, {PAPER.index(k): r for k, r in responses.items()}, now)
-    return service.submit(attempt, now)
+    return papers.sit(exam, agent, responses, PAPER, sitting=sitting)
 
 
 def short_answer(attempt):
