@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 2
 
-.PHONY: run test lint clean
+.PHONY: run test lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ test: $(VENV)/.installed-dev
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
+
+# Exam day at scale (bench/exam_day.py): 2,000 agents on SQLite and PostgreSQL, ~40 min.
+# Options through BENCH_ARGS, e.g. make bench BENCH_ARGS="--agents 500 --db sqlite".
+bench: $(VENV)/.installed-dev
+	$(BIN)/python bench/exam_day.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache

@@ -113,6 +113,8 @@ def app(_app):
         db.session.rollback()
         _empty_tables()
         db.session.remove()
+        # Emptied tables hand out their ids again: cached question versions go with them.
+        _app.extensions.pop("trainer.versions", None)
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from sqlalchemy.exc import ArgumentError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as settings
+from . import errors
 from .extensions import csrf, db, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -119,6 +120,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for code in (400, 403, 404, 405, 409, 413, 429, 500):
         app.register_error_handler(code, _error_page)
+    errors.register(app)
 
 
 def _error_page(error):

@@ -1,7 +1,9 @@
 // The exam page: autosave with an offline draft, the server-timed countdown, the question
 // navigator, flags and the submit confirmation. The form works without this script (answers
 // are sent on submit); with it, every change is saved at once, kept in the browser until the
-// server has it, and the paper is handed in when the server's time runs out.
+// server has it, and the paper is handed in when the server's time runs out. A busy or
+// unreachable server (503, a dropped connection) only delays a save or the hand-in: both are
+// retried until they land.
 (function () {
   "use strict";
   const form = document.getElementById("exam-form");
@@ -20,6 +22,12 @@
     Array.from(document.querySelectorAll("[data-nav]"), (a) => [a.dataset.nav, a]));
 
   const REQUEST_TIMEOUT_MS = 15000;
+  // Grading a paper takes longer than saving an answer, more so on a busy exam day.
+  const HAND_IN_TIMEOUT_MS = 60000;
+  const RETRY_MIN_MS = 2000;
+  const RETRY_MAX_MS = 30000;
+  // The agent is waiting on the hand-in: retried sooner than a background save.
+  const HAND_IN_RETRY_MAX_MS = 10000;
   const CLOCK_POLL_MS = 45000;
   const SUBMIT_FLUSH_MS = 10000;
   const WARNING_SECONDS = 300;
@@ -89,10 +97,13 @@
     saved: ["已保存", "text-success"],
     offline: ["离线:答案已暂存在本机,联网后自动保存", "text-warning-emphasis"],
     error: ["保存失败,正在重试…", "text-danger"],
+    // 503: the database is locked or out of reach for a moment; nothing is lost.
+    busy: ["服务器繁忙,正在重试…", "text-warning-emphasis"],
     // The session expired or its token went stale: only a reload (and maybe a login) helps.
     stale: ["保存失败:请刷新页面,答案已暂存在本机", "text-danger"],
     closing: ["考试时间已到,正在交卷…", "text-danger"],
     waiting: ["时间已到:联网后自动交卷,答案已暂存在本机", "text-danger"],
+    interrupted: ["交卷中断,正在重试…", "text-danger"],
   };
 
   let lastSavedAt = null;
@@ -112,12 +123,16 @@
   let retryTimer = null;
   let failures = 0;
   let closed = false;
+  // After a 503, changes wait for the retry the server asked for instead of each being sent
+  // (and refused) at once, which would also push the next retry far out.
+  let busyUntil = 0;
 
   function post(url, payload) {
     return fetch(url, {
       method: "POST",
       credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": token },
+      headers: { "Content-Type": "application/json", "Accept": "application/json",
+                 "X-CSRFToken": token },
       body: JSON.stringify(payload),
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
@@ -147,14 +162,27 @@
     writeDraft();
   }
 
-  function retryLater() {
+  // Exponential, with some spread so that the agents a busy server turned away do not all
+  // come back at the same instant; never sooner than the server asked (Retry-After).
+  function backoff(tries, maxMs, notBeforeMs) {
+    const delay = RETRY_MIN_MS * 2 ** tries * (0.8 + 0.4 * Math.random());
+    return Math.min(maxMs, Math.max(delay, notBeforeMs || 0));
+  }
+
+  function retryAfter(reply) {
+    const seconds = Number(reply.headers.get("Retry-After"));
+    return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 0;
+  }
+
+  function retryLater(notBeforeMs) {
     clearTimeout(retryTimer);
-    const delay = Math.min(30000, 2000 * 2 ** failures);
+    const delay = backoff(failures, RETRY_MAX_MS, notBeforeMs);
     failures += 1;
     retryTimer = setTimeout(() => {
       retryTimer = null;
       flush();
     }, delay);
+    return delay;
   }
 
   async function send() {
@@ -169,6 +197,11 @@
       if (reply.redirected || [400, 401, 403].includes(reply.status)) {
         show("stale");
         retryLater();
+        return;
+      }
+      if (reply.status === 503) {
+        show("busy");
+        busyUntil = performance.now() + retryLater(retryAfter(reply));
         return;
       }
       if (!reply.ok) throw new Error("autosave " + reply.status);
@@ -186,6 +219,9 @@
 
   function flush() {
     if (closed || !hasPending()) return Promise.resolve();
+    if (!sending && retryTimer !== null && performance.now() < busyUntil) {
+      return Promise.resolve();
+    }
     if (!sending) {
       clearTimeout(retryTimer);
       retryTimer = null;
@@ -208,7 +244,7 @@
 
   window.addEventListener("online", () => {
     if (hasPending()) flush();
-    else if (lastSavedAt) show("saved", lastSavedAt);
+    else if (lastSavedAt && !handingIn) show("saved", lastSavedAt);
   });
   window.addEventListener("offline", () => {
     if (!handingIn) show("offline");
@@ -368,7 +404,8 @@
     if (closed) return;
     try {
       const reply = await fetch(form.dataset.clockUrl, {
-        credentials: "same-origin", signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+        credentials: "same-origin", headers: { "Accept": "application/json" },
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
       if (!reply.ok) return;
       const body = await reply.json();
       if (body.submitted) {
@@ -397,18 +434,65 @@
   async function submitNow() {
     await flushBeforeSubmit();
     if (closed) return;  // refused as too late: closeDown hands it in
-    if (!hasPending()) clearDraft();
     closed = true;
-    form.submit();
+    deliver();
   }
 
   function closeDown() {
     // The server refuses answers now: what it saved is what gets graded.
     closed = true;
     handingIn = true;
-    clearDraft();
     show("closing");
-    form.submit();
+    deliver();
+  }
+
+  // A pause that ends early when the network comes back.
+  function pause(ms) {
+    return new Promise((done) => {
+      const wake = () => {
+        clearTimeout(timer);
+        window.removeEventListener("online", wake);
+        done();
+      };
+      const timer = setTimeout(wake, ms);
+      window.addEventListener("online", wake);
+    });
+  }
+
+  // The form (with every answer in its inputs) sent by the page rather than as a navigation,
+  // so that a dropped connection or a busy server means another try instead of the
+  // browser's error page: the server grades an attempt once however often it is handed in.
+  // The redirect is not followed here: the result page would take the server's message
+  // about answers refused as too late, meant for the agent.
+  async function deliver() {
+    for (let tries = 0; ; tries += 1) {
+      let notBefore = 0;
+      try {
+        const reply = await fetch(form.action, {
+          method: "POST",
+          credentials: "same-origin",
+          redirect: "manual",
+          body: new URLSearchParams(new FormData(form)),
+          signal: AbortSignal.timeout(HAND_IN_TIMEOUT_MS),
+        });
+        if (reply.type === "opaqueredirect" || reply.ok) {
+          clearDraft();
+          window.location.assign(form.dataset.resultUrl);
+          return;
+        }
+        if (reply.status < 500) {
+          // Refused (an expired form, a signed-out session): the server's page says why.
+          form.submit();
+          return;
+        }
+        notBefore = retryAfter(reply);
+      } catch (error) {
+        // The connection dropped or timed out: the hand-in may or may not have landed.
+      }
+      show("interrupted");
+      confirmButton.textContent = STATES.interrupted[0];
+      await pause(backoff(tries, HAND_IN_RETRY_MAX_MS, notBefore));
+    }
   }
 
   function handIn() {

@@ -57,28 +57,34 @@ def live_server(request, tmp_path):
     env = {**os.environ, "TRAINER_ENV": "development", "DATABASE_URL": url,
            "TRAINER_INSTANCE": str(tmp_path)}
     LiveServer("", None, request.param, env).flask("init-db")
-    port = free_port()
-    log = open(tmp_path / "server.log", "w")  # noqa: SIM115  (closed after the server stops)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
-         "wsgi:app"], env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(f"{base}/healthz", timeout=1)
-            break
-        except OSError:
-            if time.monotonic() > deadline or server.poll() is not None:
-                server.kill()
-                raise RuntimeError((tmp_path / "server.log").read_text()) from None
-            time.sleep(0.2)
+    server, base, log = start_gunicorn(env, tmp_path / "server.log")
     engine = create_engine(url)
     yield LiveServer(base, engine, request.param, env)
     engine.dispose()
     server.terminate()
     server.wait(timeout=10)
     log.close()
+
+
+def start_gunicorn(env: dict, log_path: Path, workers: int = 2):
+    """gunicorn serving `env`'s database once /healthz answers: (process, base URL, log)."""
+    port = free_port()
+    log = open(log_path, "w")  # noqa: SIM115  (closed after the server stops)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--workers", str(workers),
+         "--bind", f"127.0.0.1:{port}", "wsgi:app"],
+        env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(f"{base}/healthz", timeout=1)
+            return server, base, log
+        except OSError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                server.kill()
+                raise RuntimeError(log_path.read_text()) from None
+            time.sleep(0.2)
 
 
 @pytest.fixture

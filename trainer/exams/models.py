@@ -62,7 +62,8 @@ class Exam(db.Model):
     seed: Mapped[int] = mapped_column(default=lambda: secrets.randbits(31))
     # {question_id: mean credit} from the answers before the exam was set: the generator
     # balances papers' expected scores with it, and a snapshot keeps papers reproducible.
-    facility: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Deferred: one entry per question, read only when papers are made, not by every exam page.
+    facility: Mapped[dict] = mapped_column(JSON, default=dict, deferred=True)
     audience: Mapped[str] = mapped_column(String(8), default=AUDIENCE_ALL)
     attempts_allowed: Mapped[int] = mapped_column(default=1)
     review_policy: Mapped[str] = mapped_column(String(16), default=REVIEW_AFTER_CLOSE)

@@ -8,6 +8,8 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -18,8 +20,8 @@ from ..assessment.service import settle_exam
 from ..clock import from_local, local_now
 from ..extensions import db
 from ..questions.bank import CATEGORIES, answered_by_typing, month_bounds, needs_grader
+from ..questions.frozen import categories, frozen_versions
 from ..questions.models import Question, QuestionVersion
-from ..questions.render import stem_html
 from ..reports.models import ItemTally
 from . import events
 from .blueprint import Blueprint, CellCheck, check, default_monthly
@@ -482,27 +484,34 @@ def to_displayed(response: list, option_order: list[int], qtype: str) -> list:
 
 
 def show(items: list[dict], responses: dict[int, list]) -> list[ShownItem]:
-    """Questions as the agent sees them, with their saved responses; never the key."""
-    by_id = versions(items)
+    """Questions as the agent sees them, with their saved responses; never the key (the
+    cached versions hold it for grading; nothing of it is copied here)."""
+    ids = [item["version_id"] for item in items]
+    by_id, category_of = frozen_versions(ids), categories(ids)
     shown = []
     for position, item in enumerate(items):
         version = by_id[item["version_id"]]
-        qtype = version.question.qtype
         order = item["option_order"]
         shown.append(ShownItem(
             position=position,
-            qtype=qtype,
-            category=version.question.category,
-            stem_html=stem_html(version.stem, version.stem_format),
+            qtype=version.qtype,
+            category=category_of[version.id],
+            stem_html=version.stem_html,
             options=[version.options[i] for i in order],
-            chosen=to_displayed(responses.get(position, []), order, qtype),
-            chat=list(version.chat or []),
+            chosen=to_displayed(responses.get(position, []), order, version.qtype),
+            chat=[list(turn) for turn in version.chat],
         ))
     return shown
 
 
+def saved_responses(attempt: Attempt) -> dict[int, list]:
+    """The attempt's saved responses by position, read as plain rows."""
+    return dict(db.session.execute(select(Answer.position, Answer.response)
+                                   .where(Answer.attempt_id == attempt.id)).all())
+
+
 def shown_items(attempt: Attempt) -> list[ShownItem]:
-    return show(attempt.paper.items, {a.position: a.response for a in attempt.answers})
+    return show(attempt.paper.items, saved_responses(attempt))
 
 
 def remaining_seconds(attempt: Attempt, now: datetime) -> int:
@@ -530,27 +539,39 @@ def save_answers(attempt: Attempt, responses: dict[int, list], now: datetime,
         db.session.rollback()
         raise ExamClosed("考试时间已到,答案未保存;此前自动保存的答案均已保留")
     items = attempt.paper.items
-    by_id = versions(items)
-    existing = {a.position: a for a in attempt.answers}
-    saved = 0
-    for position, response in responses.items():
-        if not 0 <= position < len(items):
-            continue
+    positions = sorted(p for p in responses if 0 <= p < len(items))
+    by_id = frozen_versions(items[p]["version_id"] for p in positions)
+    rows = []
+    for position in positions:
         item = items[position]
-        version = by_id[item["version_id"]]
-        original = to_original(response, item["option_order"], version.question.qtype)
-        answer = existing.get(position)
-        if answer is None:
-            answer = Answer(attempt=attempt, position=position, version_id=version.id,
-                            response=original, saved_at=now)
-            db.session.add(answer)
-        else:
-            answer.response, answer.saved_at = original, now
-        saved += 1
+        original = to_original(responses[position], item["option_order"],
+                               by_id[item["version_id"]].qtype)
+        rows.append({"attempt_id": attempt.id, "position": position,
+                     "version_id": item["version_id"], "response": original, "saved_at": now})
+    _upsert_answers(rows)
     if flags is not None:
         attempt.flags = sorted({p for p in flags if 0 <= p < len(items)})
     db.session.commit()
-    return saved
+    return len(rows)
+
+
+def _insert_answers():
+    """An INSERT into answers in the database's dialect (for ON CONFLICT). Core, on the
+    table: run with a list of rows it is one executemany, compiled once."""
+    dialect = db.session.get_bind().dialect.name
+    return (pg_insert if dialect == "postgresql" else sqlite_insert)(Answer.__table__)
+
+
+def _upsert_answers(rows: list[dict]) -> None:
+    """Every response in one statement, however many the payload or the attempt holds: a new
+    position is inserted, a saved one gets the new response (the attempt's lock is held)."""
+    if not rows:
+        return
+    statement = _insert_answers()
+    db.session.execute(statement.on_conflict_do_update(
+        index_elements=["attempt_id", "position"],
+        set_={"response": statement.excluded.response, "saved_at": statement.excluded.saved_at}),
+        rows)
 
 
 def submit(attempt: Attempt, now: datetime) -> Attempt:
@@ -572,40 +593,43 @@ def submit(attempt: Attempt, now: datetime) -> Attempt:
 def _mark_automatically(attempt: Attempt, now: datetime) -> None:
     """Credit every answer a rule can judge; written replies wait for a lead (an empty one
     earns nothing and needs nobody)."""
-    by_id = versions(attempt.paper.items)
+    items = attempt.paper.items
+    by_id = frozen_versions(i["version_id"] for i in items)
     answers = {a.position: a for a in attempt.answers}
-    for position, item in enumerate(attempt.paper.items):
-        # Every position gets a row, answered or not: usage and item statistics count the
-        # questions an agent was given, not only those they answered.
+    unanswered = []
+    for position, item in enumerate(items):
+        version = by_id[item["version_id"]]
         answer = answers.get(position)
         if answer is None:
-            answer = Answer(attempt=attempt, position=position, version_id=item["version_id"],
-                            response=[], saved_at=now)
-            db.session.add(answer)
-        version = by_id[item["version_id"]]
-        if version.needs_grader and answer.response:
+            # Every position gets a row, answered or not: usage and item statistics count
+            # the questions an agent was given, not only those they answered.
+            unanswered.append({"attempt_id": attempt.id, "position": position,
+                               "version_id": version.id, "response": [], "saved_at": now,
+                               "credit": 0.0, "is_correct": False})
+        elif version.needs_grader and answer.response:
             answer.credit = answer.is_correct = None
-            continue
-        answer.credit = 0.0 if version.needs_grader else credit(
-            version.question.qtype, version.answer, answer.response, version.scoring)
-        answer.is_correct = answer.credit == 1
+        else:
+            answer.credit = 0.0 if version.needs_grader else credit(
+                version.qtype, version.answer, answer.response, version.scoring)
+            answer.is_correct = answer.credit == 1
     db.session.flush()
+    if unanswered:
+        db.session.execute(_insert_answers(), unanswered)
 
 
 def settle(attempt: Attempt, actor: User | None = None, reason: str = "") -> Attempt:
     """Score the attempt from its answers' credits once none awaits marking, audit the score
     and carry it into its consequences (the assessment ledger, certification). Commits."""
-    db.session.refresh(attempt, ["answers"])
+    db.session.expire(attempt, ["answers"])  # read again, with rows added outside the ORM
     answers = {a.position: a for a in attempt.answers}
     items = attempt.paper.items
     if len(answers) < len(items) or any(a.credit is None for a in answers.values()):
         db.session.commit()
         return attempt
-    by_id = versions(items)
+    by_id = frozen_versions(i["version_id"] for i in items)
     blueprint = blueprint_of(attempt.paper.exam)
     result = Grade(tuple(answers[p].credit for p in range(len(items))),
-                   tuple(blueprint.points_for(by_id[i["version_id"]].question.qtype)
-                         for i in items))
+                   tuple(blueprint.points_for(by_id[i["version_id"]].qtype) for i in items))
     old = attempt.score
     attempt.correct, attempt.score = result.correct, result.score
     if old is None:

@@ -13,6 +13,7 @@ from flask import (
 )
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
 from ..accounts.access import allow, writes_on_get
 from ..accounts.models import utcnow
@@ -27,10 +28,17 @@ from .models import KIND_MONTHLY, REVIEW_POLICIES, Attempt, Exam, Paper
 bp = Blueprint("exams", __name__)
 
 
-def _own_attempt(attempt_id: int) -> Attempt:
-    """Agents reach only their own attempts; anything else is as if it did not exist."""
-    attempt = db.session.get(Attempt, attempt_id)
-    if attempt is None or attempt.paper.user_id != current_user.id:
+def _own_attempt(attempt_id: int, with_exam: bool = False) -> Attempt:
+    """Agents reach only their own attempts; anything else is as if it did not exist. The
+    paper (and the exam, when asked) come in the same query."""
+    query = (select(Attempt).join(Attempt.paper)
+             .where(Attempt.id == attempt_id, Paper.user_id == current_user.id))
+    if with_exam:
+        query = query.join(Paper.exam).options(contains_eager(Attempt.paper, Paper.exam))
+    else:
+        query = query.options(contains_eager(Attempt.paper))
+    attempt = db.session.scalar(query)
+    if attempt is None:
         abort(404)
     return attempt
 
@@ -100,7 +108,7 @@ def start(exam_id: int):
 @allow(Role.AGENT)
 @writes_on_get
 def take(attempt_id: int):
-    attempt = service.finish_if_expired(_own_attempt(attempt_id))
+    attempt = service.finish_if_expired(_own_attempt(attempt_id, with_exam=True))
     if attempt.is_submitted:
         return redirect(url_for("exams.result", attempt_id=attempt.id))
     return render_template("exams/take.html", attempt=attempt, exam=attempt.paper.exam,
@@ -138,14 +146,15 @@ def autosave(attempt_id: int):
     attempt = _own_attempt(attempt_id)
     responses, flags = _json_responses(request.get_json(silent=True))
     now = utcnow()
+    # Read before the commit expires the attempt (the deadline does not change).
+    remaining = service.remaining_seconds(attempt, now)
     try:
         saved = service.save_answers(attempt, responses, now, flags)
     except service.ExamClosed as exc:
         return jsonify(error=str(exc), closed=True), 409
     except service.MalformedResponse:
         abort(400)
-    return jsonify(saved=saved, saved_at=now.isoformat() + "Z",
-                   remaining_seconds=service.remaining_seconds(attempt, now))
+    return jsonify(saved=saved, saved_at=now.isoformat() + "Z", remaining_seconds=remaining)
 
 
 @bp.route("/attempts/<int:attempt_id>/clock")
@@ -171,7 +180,7 @@ def submit(attempt_id: int):
             if not attempt.is_submitted:
                 flash("考试时间已到:本次提交的改动未被接受,已按自动保存的答案评分。", "warning")
         service.submit(attempt, now)
-    return redirect(url_for("exams.result", attempt_id=attempt.id))
+    return redirect(url_for("exams.result", attempt_id=attempt_id))
 
 
 @bp.route("/attempts/<int:attempt_id>/result")

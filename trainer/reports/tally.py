@@ -11,10 +11,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from types import SimpleNamespace
 
-from sqlalchemy import delete, insert, select, tuple_
+from sqlalchemy import and_, delete, insert, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import flag_modified
 
 from ..clock import to_local
 from ..exams import events
@@ -29,6 +30,9 @@ TALLIES = (ExamResult, ExamTally, ItemTally, TeamItemTally)
 ITEM_KEYS = {ItemTally: ("exam_id", "month", "version_id"),
              TeamItemTally: ("exam_id", "month", "version_id", "team_id")}
 EXAM_KEY = ("exam_id", "month", "team_id")
+# What an answer adds to its item's row.
+ITEM_SUMS = ("answers", "correct", "omitted", "credit_sum", "credit_sq_sum", "total_sum",
+             "total_sq_sum", "cross_sum", "chosen")
 
 
 @dataclass(frozen=True)
@@ -158,16 +162,30 @@ def _spread(result: ExamResult, rows_by_model: dict, sign: int,
 
 def _insert_missing(model, rows: list[dict]) -> None:
     """A concurrent insert of the same row wins quietly (ON CONFLICT DO NOTHING), so the
-    FOR UPDATE that follows always finds it."""
+    FOR UPDATE that follows always finds it. One executemany on the table: a statement
+    compiled once, where a multi-row VALUES would be compiled anew for every paper."""
     if rows:
         dialect = db.session.get_bind().dialect.name
-        statement = (pg_insert if dialect == "postgresql" else sqlite_insert)(model)
-        db.session.execute(statement.values(rows).on_conflict_do_nothing())
+        statement = (pg_insert if dialect == "postgresql" else sqlite_insert)(model.__table__)
+        db.session.execute(statement.on_conflict_do_nothing(), rows)
 
 
 def _locked(model, columns: tuple, keys: Iterable[tuple]) -> dict[tuple, object]:
+    """The rows of `keys`, locked in key order. Asked for as `exam_id = ? AND month = ? ...
+    AND version_id IN (...)` per exam and month: a list of row values (a, b, c) IN (...)
+    makes SQLite scan the whole table, where this searches its unique index."""
     attributes = [getattr(model, c) for c in columns]
-    rows = db.session.scalars(select(model).where(tuple_(*attributes).in_(sorted(set(keys))))
+    varying = columns.index("version_id") if "version_id" in columns else len(columns) - 1
+    groups: dict[tuple, set] = defaultdict(set)
+    for key in set(keys):
+        groups[key[:varying] + key[varying + 1:]].add(key[varying])
+    if not groups:
+        return {}
+    fixed = attributes[:varying] + attributes[varying + 1:]
+    wanted = or_(*(and_(*(a == v for a, v in zip(fixed, prefix, strict=True)),
+                        attributes[varying].in_(sorted(values)))
+                   for prefix, values in sorted(groups.items())))
+    rows = db.session.scalars(select(model).where(wanted)
                               .order_by(*attributes).with_for_update()).all()
     return {tuple(getattr(row, c) for c in columns): row for row in rows}
 
@@ -183,14 +201,18 @@ def _locked_items(results: list[ExamResult], versions: dict[int, VersionFacts]) 
     return rows_by_model
 
 
-def _exam_tally(result: ExamResult) -> ExamTally:
+def _exam_tally(result: ExamResult, held: dict) -> ExamTally:
+    """The result's exam tally row, locked; `held` keeps the rows this grading has locked
+    already, so each is inserted and read once."""
     key = (result.exam_id, result.month, result.team_id)
-    _insert_missing(ExamTally, [{"exam_id": result.exam_id, "team_id": result.team_id,
-                                 "kind": result.kind, "month": result.month}])
-    return _locked(ExamTally, EXAM_KEY, [key])[key]
+    if key not in held:
+        _insert_missing(ExamTally, [{"exam_id": result.exam_id, "team_id": result.team_id,
+                                     "kind": result.kind, "month": result.month}])
+        held[key] = _locked(ExamTally, EXAM_KEY, [key])[key]
+    return held[key]
 
 
-def _recount(exam_id: int, user_id: int) -> None:
+def _recount(exam_id: int, user_id: int, held: dict) -> None:
     """The agent's best graded attempt counts, ties to the earliest, as the ledger has it."""
     results = db.session.scalars(select(ExamResult).where(
         ExamResult.exam_id == exam_id, ExamResult.user_id == user_id)).all()
@@ -198,7 +220,17 @@ def _recount(exam_id: int, user_id: int) -> None:
     for result in results:
         if result.counted != (result is best):
             result.counted = result is best
-            _add_counted(_exam_tally(result), result, +1 if result.counted else -1)
+            _add_counted(_exam_tally(result, held), result, +1 if result.counted else -1)
+
+
+def _touch_items(rows_by_model: dict) -> None:
+    """Mark every sum of the item rows changed, even one that an answer left as it was: the
+    flush then sends one UPDATE per table for all the rows, not one per distinct set of
+    changed columns (which grows with the paper)."""
+    for rows in rows_by_model.values():
+        for row in rows.values():
+            for name in ITEM_SUMS:
+                flag_modified(row, name)
 
 
 def record(attempt: Attempt) -> None:
@@ -214,18 +246,20 @@ def record(attempt: Attempt) -> None:
         new.team_id = old.team_id  # history stays with the team that sat it
         results.append(old)
     rows = _locked_items(results, versions)
+    held: dict = {}
     if old is not None:
         _spread(old, rows, -1, versions)
-        _add_attempt(_exam_tally(old), old, -1)
+        _add_attempt(_exam_tally(old, held), old, -1)
         if old.counted:
-            _add_counted(_exam_tally(old), old, -1)
+            _add_counted(_exam_tally(old, held), old, -1)
         db.session.delete(old)
         db.session.flush()
     db.session.add(new)
     _spread(new, rows, +1, versions)
-    _add_attempt(_exam_tally(new), new, +1)
+    _touch_items(rows)
+    _add_attempt(_exam_tally(new, held), new, +1)
     db.session.flush()
-    _recount(new.exam_id, new.user_id)
+    _recount(new.exam_id, new.user_id, held)
     db.session.flush()
 
 
