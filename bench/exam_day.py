@@ -291,6 +291,7 @@ class Agent:
     flags_pending: bool = False
     accepted_flags: list[int] | None = None
     flags_uncertain: bool = False
+    saves: int = 0  # the number of the last save sent, as exam.js numbers them
 
     def read_paper(self, page: str) -> None:
         typed = {int(p) for p in TYPED.findall(page)}
@@ -394,7 +395,9 @@ async def start(agent: Agent, day: Day, stats: Stats) -> None:
 async def autosave(agent: Agent, stats: Stats, label: str) -> None:
     """Send everything pending, as exam.js does; what fails stays pending for the next."""
     answers, flags = dict(agent.pending), list(agent.flags) if agent.flags_pending else None
-    payload = {"answers": {str(p): v for p, v in answers.items()}}
+    agent.saves += 1
+    payload = {"answers": {str(p): v for p, v in answers.items()},
+               "client": agent.username, "stamp": agent.saves}
     if flags is not None:
         payload["flags"] = flags
     try:
@@ -406,7 +409,10 @@ async def autosave(agent: Agent, stats: Stats, label: str) -> None:
         agent.uncertain.update(answers)
         agent.flags_uncertain |= flags is not None
         return
-    if json.loads(reply.body).get("saved") != len(answers):
+    acknowledged = json.loads(reply.body)
+    if acknowledged.get("superseded"):
+        return  # a newer save of this agent overtook it: still pending, sent again next time
+    if acknowledged.get("saved") != len(answers):
         stats.error(label, "saved count differs")
         return
     agent.accepted.update(answers)

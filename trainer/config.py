@@ -88,6 +88,8 @@ def from_environment() -> dict:
         "WTF_I18N_ENABLED": False,  # see forms.Form: WTForms' own Chinese messages
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(8 * 1024 * 1024))),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # Several installations (or a test run) sharing one Redis keep their counts apart.
+        "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "trainer"),
         "RATELIMIT_LOGIN": os.environ.get("RATELIMIT_LOGIN", "10 per minute;50 per hour"),
         "RATELIMIT_LOGIN_PER_ADDRESS": os.environ.get("RATELIMIT_LOGIN_PER_ADDRESS",
                                                       "300 per minute"),

@@ -5,7 +5,7 @@ waits instead of failing (busy timeout), and a transaction that will write takes
 lock when it begins: a deferred transaction that upgrades to a writer half-way fails at once
 with "database is locked" when another worker committed in between. Requests with unsafe
 methods and CLI commands therefore begin IMMEDIATE; GET requests begin deferred and must not
-write.
+write until they call `begin_writing`.
 """
 
 from contextvars import ContextVar
@@ -21,6 +21,17 @@ _writes = ContextVar("trainer_sqlite_writes", default=True)
 def expect_writes(flag: bool) -> None:
     """Declare whether the current request's transactions may write."""
     _writes.set(flag)
+
+
+def begin_writing(session) -> None:
+    """Let a reading request write from here on (an autosave, or a page that found its attempt
+    expired): its deferred transaction ends, and the next begins IMMEDIATE. Reading deferred
+    until then keeps SQLite's write lock free for other workers meanwhile. Objects read before
+    are expired by it: what the write needs, take from them first."""
+    if _writes.get():
+        return  # the transaction writes already
+    session.rollback()
+    expect_writes(True)
 
 
 def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:

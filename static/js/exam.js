@@ -86,6 +86,30 @@
 
   const draft = readDraft();
 
+  // This browser's name for its saves, shared by its tabs (their stamps come from one clock),
+  // so that the server can tell an old save of this browser arriving late from a newer one.
+  // getRandomValues, not randomUUID: the latter needs HTTPS, and a shop may serve on a LAN.
+  function randomId() {
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  function browserId() {
+    const key = "exam-client";
+    try {
+      let id = localStorage.getItem(key);
+      if (!id) {
+        id = randomId();
+        localStorage.setItem(key, id);
+      }
+      return id;
+    } catch (error) {
+      return randomId();  // no storage: this page alone
+    }
+  }
+
+  const client = browserId();
+
   function hasPending() {
     return Object.values(draft.answers).some((e) => e.pending) ||
       Boolean(draft.flags && draft.flags.pending);
@@ -147,7 +171,7 @@
         stamps[position] = entry.at;
       }
     }
-    const payload = { answers };
+    const payload = { answers, client, stamp: stamp() };
     if (draft.flags && draft.flags.pending) payload.flags = draft.flags.list;
     return { payload, stamps, flagsAt: draft.flags && draft.flags.at };
   }
@@ -206,6 +230,11 @@
       }
       if (!reply.ok) throw new Error("autosave " + reply.status);
       const body = await reply.json();
+      if (body.superseded) {
+        // A save of this browser (another tab) overtook this one: send again, numbered anew.
+        retryLater();
+        return;
+      }
       acknowledge(batch);
       failures = 0;
       follow(body.remaining_seconds);

@@ -181,9 +181,12 @@ def test_an_agent_takes_the_whole_exam_and_loses_nothing(live_server, browser, s
     settled(page, attempt_id)
     assert saved_positions(engine, attempt_id) == set(first)
     with engine.connect() as conn:
-        flags = conn.execute(text("SELECT flags FROM attempts WHERE id = :id"),
-                             {"id": attempt_id}).scalar_one()
+        flags, client, stamp = conn.execute(
+            text("SELECT flags, autosave_client, autosave_stamp FROM attempts WHERE id = :id"),
+            {"id": attempt_id}).one()
     assert (json.loads(flags) if isinstance(flags, str) else flags) == [flagged]
+    # The page numbers its saves, so that a late one of them cannot undo a newer.
+    assert len(client) == 32 and stamp > 0
     assert page.inner_text("[data-progress]") == f"已答 {len(first)} / 50,标记 1"
     screen(page, f"{backend}-exam-desktop")
 

@@ -106,6 +106,51 @@ def test_autosave_rejects_malformed_payloads(agent_client, small_content):
     assert attempt.answers == []  # a refused batch stores none of its answers
 
 
+def test_a_save_arriving_after_a_newer_one_of_its_browser_changes_nothing(agent_client, exam):
+    attempt = start(agent_client, exam)
+    url = f"/attempts/{attempt.id}/answers"
+    first, second = [p for p, item in enumerate(attempt.paper.items)
+                     if version_of(item).question.qtype == "single"][:2]
+
+    def option(position, shown):
+        return service.to_original([shown], attempt.paper.items[position]["option_order"],
+                                   "single")
+
+    def stored():
+        db.session.refresh(attempt)
+        return {a.position: a.response for a in attempt.answers}
+
+    newer = agent_client.post(url, json={"answers": {first: [1], second: [1]}, "flags": [second],
+                                         "client": "browser-a", "stamp": 2000})
+    assert newer.json["saved"] == 2
+    # The browser gave up on this one after a timeout and sent the answers again (above).
+    late = agent_client.post(url, json={"answers": {first: [0], second: [0]}, "flags": [first],
+                                        "client": "browser-a", "stamp": 1000})
+    assert late.status_code == 200
+    assert late.json["superseded"] is True and late.json["saved"] == 0
+    assert stored() == {first: option(first, 1), second: option(second, 1)}
+    assert attempt.flags == [second]
+    # Another device numbers its saves on its own clock: its save counts whatever its number.
+    other = agent_client.post(url, json={"answers": {first: [0]}, "client": "browser-b",
+                                         "stamp": 5})
+    assert other.json["saved"] == 1
+    assert stored()[first] == option(first, 0)
+    assert (attempt.autosave_client, attempt.autosave_stamp) == ("browser-b", 5)
+
+
+@pytest.mark.parametrize("order", [{"client": "a"}, {"stamp": 1}, {"client": "", "stamp": 1},
+                                   {"client": "a" * 65, "stamp": 1},
+                                   {"client": "a", "stamp": "1"}, {"client": "a", "stamp": -1},
+                                   {"client": 7, "stamp": 1}, {"client": "a", "stamp": 1.5}])
+def test_autosave_refuses_a_malformed_order(agent_client, exam, order):
+    attempt = start(agent_client, exam)
+    reply = agent_client.post(f"/attempts/{attempt.id}/answers",
+                              json={"answers": {"0": [1]}, **order})
+    assert reply.status_code == 400
+    db.session.refresh(attempt)
+    assert attempt.answers == [] and attempt.autosave_stamp is None
+
+
 def test_typed_answers_are_saved_graded_and_reviewed(agent_client, small_content):
     # Every question of the fixture's sales category: fill-in, chosen and written scenarios,
     # and a short answer.

@@ -2,7 +2,10 @@
 answers a request carries or the attempt already has. Counted per request with a listener on
 the engine (SQLite counts its BEGIN; PostgreSQL's is implicit, so it counts one fewer)."""
 
+import itertools
+import sqlite3
 from contextlib import contextmanager
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import event, select
@@ -20,9 +23,12 @@ from trainer.reports.models import ItemTally
 
 # BEGIN, the signed-in user, the attempt with its paper (and exam), then per path:
 PAGE = 5  # + the saved answers, the questions' categories
-AUTOSAVE = 5  # + the attempt's row lock, every answer in one upsert
+# + the write's own BEGIN (SQLite: it starts after the reads), the attempt's row lock, every
+# answer in one upsert, the attempt's save number
+AUTOSAVE = 7
 # + the claim, the answers, grading, the audit, the ledger and the dashboards' tallies
 SUBMIT = 34
+STAMPS = itertools.count(1)
 
 
 @contextmanager
@@ -55,9 +61,11 @@ def answers_for(attempt) -> dict[str, list]:
 
 
 def autosave(client, attempt, answers):
+    """A save numbered as the exam page numbers them."""
     url = f"/attempts/{attempt.id}/answers"
     with statements() as seen:
-        reply = client.post(url, json={"answers": answers})
+        reply = client.post(url, json={"answers": answers, "client": "page",
+                                       "stamp": next(STAMPS)})
     assert reply.status_code == 200 and reply.json["saved"] == len(answers)
     return seen
 
@@ -82,6 +90,18 @@ def test_autosave_costs_the_same_for_one_answer_or_fifty(agent_client, agent, ex
     assert len(one) == len(fifty) <= AUTOSAVE, fifty
     assert db.session.scalar(select(db.func.count(Answer.id))
                              .where(Answer.attempt_id == attempt.id)) == 50
+
+
+def test_autosave_holds_the_write_lock_only_for_its_writes(agent_client, agent, exam, keys):
+    """On SQLite one writer at a time holds the database: the user, the attempt and the
+    answers' checking are read before the write begins, so other agents' saves wait less."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL locks the attempt's row, not the database")
+    attempt = papers.sit(exam, agent, {}, keys, submit=False)
+    seen = autosave(agent_client, attempt, answers_for(attempt))
+    writing = seen[seen.index("BEGIN IMMEDIATE"):]
+    assert [s.split()[0] for s in writing] == ["BEGIN", "SELECT", "INSERT", "UPDATE"], writing
+    assert seen[:seen.index("BEGIN IMMEDIATE")][0] == "BEGIN"
 
 
 def test_autosave_does_not_read_the_answers_already_saved(agent_client, agent, exam, keys):
@@ -160,3 +180,31 @@ def test_the_page_shows_a_reclassified_question_under_its_new_category(agent_cli
     question.category = "新类别"
     db.session.commit()
     assert "新类别" in agent_client.get(f"/attempts/{attempt.id}").text
+
+
+def test_the_exam_page_is_read_while_another_worker_writes(agent_client, agent, exam, keys):
+    """The page only reads (unless the attempt has expired), so on SQLite it does not wait
+    for the write lock that autosaves and hand-ins of other agents take turns holding."""
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL's readers never wait for writers")
+    url = f"/attempts/{papers.sit(exam, agent, {}, keys, submit=False).id}"
+    db.session.rollback()  # the test's own transaction (reading the id) holds the lock
+    writer = sqlite3.connect(db.engine.url.database, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        page = agent_client.get(url)
+    finally:
+        writer.rollback()
+        writer.close()
+    assert page.status_code == 200 and page.text.count('id="question-') == 50
+
+
+def test_an_expired_attempt_opened_is_handed_in(agent_client, agent, exam, keys):
+    attempt = papers.sit(exam, agent, {}, keys, submit=False)
+    service.save_answers(attempt, {0: displayed_key(attempt.paper.items[0])}, utcnow())
+    attempt.ends_at = utcnow() - timedelta(seconds=service._grace() + 1)
+    db.session.commit()
+    page = agent_client.get(f"/attempts/{attempt.id}")
+    assert page.status_code == 302 and page.location.endswith(f"/attempts/{attempt.id}/result")
+    db.session.refresh(attempt)
+    assert attempt.is_submitted and attempt.correct == 1

@@ -10,6 +10,7 @@ from trainer.exams.grading import (
     fill_matches,
     grade,
     is_correct,
+    supersedes,
 )
 
 
@@ -121,3 +122,15 @@ def test_answer_one_second_after_deadline_is_refused():
     assert not accepts_answers(ends + timedelta(seconds=1), ends)
     assert accepts_answers(ends + timedelta(seconds=1), ends, grace_seconds=1)
     assert not accepts_answers(ends + timedelta(seconds=2), ends, grace_seconds=1)
+
+
+@pytest.mark.parametrize(("save", "last", "applies"), [
+    (("tab", 1001), ("tab", 1000), True),
+    (("tab", 1000), ("tab", 1000), False),  # the same save delivered twice
+    (("tab", 999), ("tab", 1000), False),  # given up on, arriving after a newer one
+    (("phone", 5), ("laptop", 1000), True),  # another device: its clock is not comparable
+    (("tab", 1), (None, None), True),  # the attempt's first numbered save
+    ((None, None), ("tab", 1000), True),  # the hand-in form carries no number
+])
+def test_supersedes(save, last, applies):
+    assert supersedes(*save, *last) is applies

@@ -44,6 +44,13 @@ def writes_on_get(view):
     return view
 
 
+def reads_first(view):
+    """This POST view reads, then writes briefly, and calls `begin_writing` when it starts: on
+    SQLite it holds the database's one write lock only for the write, not the whole request."""
+    view.reads_first = True
+    return view
+
+
 def enforce() -> object:
     endpoint = request.endpoint
     if endpoint is None:
@@ -52,7 +59,10 @@ def enforce() -> object:
         expect_writes(False)
         return None
     view = current_app.view_functions[endpoint]
-    expect_writes(request.method not in SAFE_METHODS or getattr(view, "writes_on_get", False))
+    if request.method in SAFE_METHODS:
+        expect_writes(getattr(view, "writes_on_get", False))
+    else:
+        expect_writes(not getattr(view, "reads_first", False))
     allowed = getattr(view, "allowed_roles", None)
     if allowed is None:
         abort(403)

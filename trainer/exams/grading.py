@@ -76,3 +76,15 @@ def deadline(started_at: datetime, duration_minutes: int, closes_at: datetime) -
 
 def accepts_answers(now: datetime, ends_at: datetime, grace_seconds: int = 0) -> bool:
     return now <= ends_at + timedelta(seconds=grace_seconds)
+
+
+def supersedes(client: str | None, stamp: int | None,
+               last_client: str | None, last_stamp: int | None) -> bool:
+    """Whether an autosave may overwrite what the attempt holds. A browser numbers its saves;
+    one it gave up on (a timeout) can still reach the server after a newer one it retried,
+    and must not undo it. Saves from another browser (another device) are not comparable,
+    their clocks differ: the later arrival wins, as does a save that carries no number (the
+    hand-in form, a script-less page)."""
+    if client is None or stamp is None or client != last_client or last_stamp is None:
+        return True
+    return stamp > last_stamp

@@ -1,7 +1,7 @@
 import secrets
 from datetime import datetime
 
-from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import Team, User, utcnow
@@ -110,6 +110,9 @@ class Attempt(db.Model):
     score: Mapped[float | None]
     # Paper positions the agent marked to come back to.
     flags: Mapped[list] = mapped_column(JSON, default=list)
+    # The browser and its number of the last autosave applied (see grading.supersedes).
+    autosave_client: Mapped[str | None] = mapped_column(String(64))
+    autosave_stamp: Mapped[int | None] = mapped_column(BigInteger)
 
     paper: Mapped[Paper] = relationship()
     answers: Mapped[list["Answer"]] = relationship(back_populates="attempt",

@@ -5,6 +5,7 @@ import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cache
 
 from flask import current_app
 from sqlalchemy import func, or_, select, update
@@ -18,6 +19,7 @@ from ..accounts.roles import Role
 from ..assessment.audit import record
 from ..assessment.service import settle_exam
 from ..clock import from_local, local_now
+from ..database import begin_writing
 from ..extensions import db
 from ..questions.bank import CATEGORIES, answered_by_typing, month_bounds, needs_grader
 from ..questions.frozen import categories, frozen_versions
@@ -26,7 +28,7 @@ from ..reports.models import ItemTally
 from . import events
 from .blueprint import Blueprint, CellCheck, check, default_monthly
 from .generator import Candidate, PaperItem, Pools, paper_seed, prepare
-from .grading import Grade, accepts_answers, credit, deadline
+from .grading import Grade, accepts_answers, credit, deadline, supersedes
 from .models import (
     AUDIENCE_TEAMS,
     KIND_CERTIFICATION,
@@ -48,6 +50,9 @@ MIN_ANSWERS_FOR_FACILITY = 10
 
 class ExamClosed(Exception):
     """The exam window or the attempt's time is over."""
+
+
+CLOSED = "考试时间已到,答案未保存;此前自动保存的答案均已保留"
 
 
 class NotEligible(Exception):
@@ -522,23 +527,37 @@ def _grace() -> int:
     return current_app.config["EXAM_GRACE_SECONDS"]
 
 
-def _lock(attempt: Attempt) -> datetime | None:
+@dataclass(frozen=True)
+class SaveOrder:
+    """Which browser sent an autosave and its number for it (see grading.supersedes)."""
+
+    client: str
+    stamp: int
+
+
+class Superseded(Exception):
+    """The browser already saved something newer: this older save is not applied."""
+
+
+def _lock(attempt_id: int):
     """Take the attempt's row lock (PostgreSQL; SQLite's write transactions are serialized
-    already) and read its submission time as committed, so an autosave and a submit never
-    interleave: an answer acknowledged as saved is always one the grading saw."""
-    return db.session.execute(select(Attempt.submitted_at).where(Attempt.id == attempt.id)
-                              .with_for_update()).scalar_one()
+    already) and read, as committed, its submission time and last autosave's order, so an
+    autosave and a submit never interleave: an answer acknowledged as saved is always one the
+    grading saw."""
+    return db.session.execute(
+        select(Attempt.submitted_at, Attempt.autosave_client, Attempt.autosave_stamp)
+        .where(Attempt.id == attempt_id).with_for_update()).one()
 
 
 def save_answers(attempt: Attempt, responses: dict[int, list], now: datetime,
-                 flags: list[int] | None = None) -> int:
+                 flags: list[int] | None = None, order: SaveOrder | None = None) -> int:
     """Store displayed-index responses by position (and the flagged positions, when given);
     refused once time is up, and all refused (MalformedResponse) when one does not fit its
-    question."""
-    if _lock(attempt) is not None or not accepts_answers(now, attempt.ends_at, _grace()):
-        db.session.rollback()
-        raise ExamClosed("考试时间已到,答案未保存;此前自动保存的答案均已保留")
-    items = attempt.paper.items
+    question, or (Superseded) when `order` shows the browser has saved since. The rows are
+    made before the write begins, so the write itself is short."""
+    attempt_id, ends_at, items = attempt.id, attempt.ends_at, attempt.paper.items
+    if attempt.submitted_at is not None or not accepts_answers(now, ends_at, _grace()):
+        raise ExamClosed(CLOSED)  # whatever was sent: closed for good
     positions = sorted(p for p in responses if 0 <= p < len(items))
     by_id = frozen_versions(items[p]["version_id"] for p in positions)
     rows = []
@@ -546,32 +565,60 @@ def save_answers(attempt: Attempt, responses: dict[int, list], now: datetime,
         item = items[position]
         original = to_original(responses[position], item["option_order"],
                                by_id[item["version_id"]].qtype)
-        rows.append({"attempt_id": attempt.id, "position": position,
+        rows.append({"attempt_id": attempt_id, "position": position,
                      "version_id": item["version_id"], "response": original, "saved_at": now})
-    _upsert_answers(rows)
+    changes = {}
     if flags is not None:
-        attempt.flags = sorted({p for p in flags if 0 <= p < len(items)})
+        changes["flags"] = sorted({p for p in flags if 0 <= p < len(items)})
+    if order is not None:
+        changes.update(autosave_client=order.client, autosave_stamp=order.stamp)
+
+    begin_writing(db.session)
+    held = _lock(attempt_id)
+    if held.submitted_at is not None:  # handed in (another tab, the deadline) meanwhile
+        db.session.rollback()
+        raise ExamClosed(CLOSED)
+    if not supersedes(order and order.client, order and order.stamp,
+                      held.autosave_client, held.autosave_stamp):
+        db.session.rollback()
+        raise Superseded
+    _upsert_answers(rows)
+    if changes:
+        db.session.execute(update(Attempt).where(Attempt.id == attempt_id).values(**changes)
+                           .execution_options(synchronize_session=False))
     db.session.commit()
     return len(rows)
 
 
-def _insert_answers():
+_INSERTS = {"postgresql": pg_insert, "sqlite": sqlite_insert}
+
+
+@cache
+def _insert_answers(dialect: str):
     """An INSERT into answers in the database's dialect (for ON CONFLICT). Core, on the
-    table: run with a list of rows it is one executemany, compiled once."""
-    dialect = db.session.get_bind().dialect.name
-    return (pg_insert if dialect == "postgresql" else sqlite_insert)(Answer.__table__)
+    table: run with a list of rows it is one executemany. Built once: a statement is
+    immutable, and building one (with `excluded`'s columns) costs more than running it."""
+    return _INSERTS[dialect](Answer.__table__)
+
+
+@cache
+def _upsert(dialect: str):
+    """A new position is inserted, a saved one gets the new response."""
+    statement = _insert_answers(dialect)
+    return statement.on_conflict_do_update(
+        index_elements=["attempt_id", "position"],
+        set_={"response": statement.excluded.response, "saved_at": statement.excluded.saved_at})
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
 
 
 def _upsert_answers(rows: list[dict]) -> None:
-    """Every response in one statement, however many the payload or the attempt holds: a new
-    position is inserted, a saved one gets the new response (the attempt's lock is held)."""
-    if not rows:
-        return
-    statement = _insert_answers()
-    db.session.execute(statement.on_conflict_do_update(
-        index_elements=["attempt_id", "position"],
-        set_={"response": statement.excluded.response, "saved_at": statement.excluded.saved_at}),
-        rows)
+    """Every response in one statement, however many the payload or the attempt holds (the
+    attempt's lock is held)."""
+    if rows:
+        db.session.execute(_upsert(_dialect()), rows)
 
 
 def submit(attempt: Attempt, now: datetime) -> Attempt:
@@ -614,7 +661,7 @@ def _mark_automatically(attempt: Attempt, now: datetime) -> None:
             answer.is_correct = answer.credit == 1
     db.session.flush()
     if unanswered:
-        db.session.execute(_insert_answers(), unanswered)
+        db.session.execute(_insert_answers(_dialect()), unanswered)
 
 
 def settle(attempt: Attempt, actor: User | None = None, reason: str = "") -> Attempt:
@@ -663,6 +710,7 @@ def finish_if_expired(attempt: Attempt, now: datetime | None = None) -> Attempt:
     """An attempt touched after its deadline and grace is handed in with what was saved."""
     now = now or utcnow()
     if not attempt.is_submitted and not accepts_answers(now, attempt.ends_at, _grace()):
+        begin_writing(db.session)
         submit(attempt, now)
     return attempt
 

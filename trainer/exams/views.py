@@ -15,7 +15,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
-from ..accounts.access import allow, writes_on_get
+from ..accounts.access import allow, reads_first
 from ..accounts.models import utcnow
 from ..accounts.roles import Role
 from ..extensions import db
@@ -106,7 +106,6 @@ def start(exam_id: int):
 
 @bp.route("/attempts/<int:attempt_id>")
 @allow(Role.AGENT)
-@writes_on_get
 def take(attempt_id: int):
     attempt = service.finish_if_expired(_own_attempt(attempt_id, with_exam=True))
     if attempt.is_submitted:
@@ -118,8 +117,9 @@ def take(attempt_id: int):
                            letters=LETTERS, types=TYPES)
 
 
-def _json_responses(payload) -> tuple[dict[int, list], list[int] | None]:
-    if not isinstance(payload, dict) or not payload or set(payload) - {"answers", "flags"}:
+def _json_responses(payload) -> tuple[dict[int, list], list[int] | None, service.SaveOrder | None]:
+    if not isinstance(payload, dict) or not payload or (
+            set(payload) - {"answers", "flags", "client", "stamp"}):
         abort(400)
     answers, flags = payload.get("answers", {}), payload.get("flags")
     if not isinstance(answers, dict):
@@ -136,22 +136,36 @@ def _json_responses(payload) -> tuple[dict[int, list], list[int] | None]:
                    for v in value):
             abort(400)
         responses[int(position)] = value
-    return responses, flags
+    return responses, flags, _save_order(payload.get("client"), payload.get("stamp"))
+
+
+def _save_order(client, stamp) -> service.SaveOrder | None:
+    if client is None and stamp is None:
+        return None
+    if not (isinstance(client, str) and 0 < len(client) <= 64
+            and type(stamp) is int and 0 <= stamp < 2**63):
+        abort(400)
+    return service.SaveOrder(client, stamp)
 
 
 @bp.route("/attempts/<int:attempt_id>/answers", methods=["POST"])
 @allow(Role.AGENT)
+@reads_first
 def autosave(attempt_id: int):
     """Saves answers (and the flagged positions) as the agent works: JSON in, JSON out."""
     attempt = _own_attempt(attempt_id)
-    responses, flags = _json_responses(request.get_json(silent=True))
+    responses, flags, order = _json_responses(request.get_json(silent=True))
     now = utcnow()
     # Read before the commit expires the attempt (the deadline does not change).
     remaining = service.remaining_seconds(attempt, now)
     try:
-        saved = service.save_answers(attempt, responses, now, flags)
+        saved = service.save_answers(attempt, responses, now, flags, order)
     except service.ExamClosed as exc:
         return jsonify(error=str(exc), closed=True), 409
+    except service.Superseded:
+        # Only a save the browser gave up on arrives after a newer one; should the browser
+        # still be listening, it sends its answers again under a new number.
+        return jsonify(saved=0, superseded=True, remaining_seconds=remaining)
     except service.MalformedResponse:
         abort(400)
     return jsonify(saved=saved, saved_at=now.isoformat() + "Z", remaining_seconds=remaining)
@@ -185,7 +199,6 @@ def submit(attempt_id: int):
 
 @bp.route("/attempts/<int:attempt_id>/result")
 @allow(Role.AGENT)
-@writes_on_get
 def result(attempt_id: int):
     attempt = service.finish_if_expired(_own_attempt(attempt_id))
     if not attempt.is_submitted:
