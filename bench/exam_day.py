@@ -2,9 +2,10 @@
 
 For each database (SQLite, PostgreSQL or both) the bench seeds a department of --agents
 certified agents in teams of 20 with the month's exam open and every paper generated (as a
-manager does the day before), then serves it with gunicorn (--workers sync workers, rate
-limiting on, behind a simulated proxy: each agent's office address arrives in
-X-Forwarded-For) and runs the day with one asyncio coroutine per agent:
+manager does the day before), then serves it with gunicorn (--workers workers of --threads
+threads: sync workers at 1, gthread above; rate limiting on, behind a simulated proxy: each
+agent's office address arrives in X-Forwarded-For) and runs the day with one asyncio
+coroutine per agent:
 
 1. log in (bounded concurrency: scrypt is ~0.1 s of CPU a login), then wait for everyone;
 2. start at once: POST /exams/<id>/start and the exam page it redirects to;
@@ -21,7 +22,7 @@ graded at most once (written replies wait for a lead's marking).
 
 Prints one JSON block and a summary; exits 1 on any error or lost answer.
 
-    .venv/bin/python bench/exam_day.py [--agents 2000] [--workers 4] [--db both]
+    .venv/bin/python bench/exam_day.py [--agents 2000] [--workers 4] [--threads 1] [--db both]
         [--minutes 10] [--saturate-seconds 15] [--clients 16] [--seed 1]
 """
 
@@ -226,14 +227,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(app: str, workers: int, env: dict, log: Path, ready: str):
+def gunicorn(app: str, workers: int, threads: int, env: dict, log: Path, ready: str):
     """A gunicorn in its own process group, stopped with the whole group however the run
-    ends."""
+    ends. More than one thread a worker makes them gthread workers."""
     port = free_port()
     with log.open("ab") as output:
         server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind",
-             f"127.0.0.1:{port}", "--log-level", "warning", app],
+            [sys.executable, "-m", "gunicorn", "--workers", str(workers),
+             "--threads", str(threads), "--bind", f"127.0.0.1:{port}",
+             "--log-level", "warning", app],
             cwd=ROOT, env=env, stdout=output, stderr=output, start_new_session=True)
     try:
         for _ in range(300):
@@ -583,7 +585,7 @@ def run_database(kind: str, args, workdir: Path, secret: str) -> dict:
             db.engine.dispose()
         print(f"[{kind}] seeded {len(sitters)} + {len(busy)} agents in "
               f"{result['seed_seconds']} s; exam for {args.minutes} min", file=sys.stderr)
-        with gunicorn("wsgi:app", args.workers, env, log, "/healthz") as port:
+        with gunicorn("wsgi:app", args.workers, args.threads, env, log, "/healthz") as port:
             agents = make_agents(sitters, port, args.seed)
             # The client's own CPU, to show it left the two cores to the server.
             cpu = time.process_time()
@@ -594,7 +596,8 @@ def run_database(kind: str, args, workdir: Path, secret: str) -> dict:
             saturation_agents = make_agents(busy, port, args.seed)
             result["saturation"] = asyncio.run(saturate(saturation_agents, exam_id,
                                                         args.saturate_seconds))
-        with gunicorn("bench.hello:app", args.workers, env, workdir / "hello.log", "/") as port:
+        with gunicorn("bench.hello:app", args.workers, args.threads, env,
+                      workdir / "hello.log", "/") as port:
             result["hello"] = asyncio.run(hello_world(port, args.clients, args.saturate_seconds))
         result["server_log"] = server_log(log)
         result["database"] = check_database(app, exam_id, agents, saturation_agents)
@@ -654,7 +657,9 @@ def len_sitters(result: dict) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--agents", type=int, default=2000)
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="threads a worker (more than 1: gthread workers)")
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--minutes", type=float, default=10,
                         help="the exam's answering time, compressed from the real hour")

@@ -16,22 +16,26 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator
 
 _writes = ContextVar("trainer_sqlite_writes", default=True)
+# The one transaction of a reading request that writes after all (see begin_writing).
+_upgraded = ContextVar("trainer_sqlite_upgraded", default=False)
 
 
 def expect_writes(flag: bool) -> None:
     """Declare whether the current request's transactions may write."""
     _writes.set(flag)
+    _upgraded.set(False)
 
 
 def begin_writing(session) -> None:
-    """Let a reading request write from here on (an autosave, or a page that found its attempt
-    expired): its deferred transaction ends, and the next begins IMMEDIATE. Reading deferred
-    until then keeps SQLite's write lock free for other workers meanwhile. Objects read before
-    are expired by it: what the write needs, take from them first."""
-    if _writes.get():
-        return  # the transaction writes already
+    """Let a reading request write in its next transaction (an autosave, a start, a page that
+    found its attempt expired): the deferred one ends, the next begins IMMEDIATE, and after it
+    the request reads deferred again. Reading deferred keeps SQLite's write lock free for
+    other workers meanwhile. Objects read before are expired by it: what the write needs,
+    take from them first."""
+    if _writes.get() or session.get_bind().dialect.name != "sqlite":
+        return  # the request writes anyway; PostgreSQL locks rows, not the database
     session.rollback()
-    expect_writes(True)
+    _upgraded.set(True)
 
 
 def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
@@ -48,7 +52,13 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if _writes.get() else "BEGIN")
+        writes = _writes.get() or _upgraded.get()
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+    @event.listens_for(engine, "commit")
+    @event.listens_for(engine, "rollback")
+    def _on_end(_connection):
+        _upgraded.set(False)
 
 
 class ExactDecimal(TypeDecorator):

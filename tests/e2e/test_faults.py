@@ -140,18 +140,24 @@ class Agent:
 
 
 @contextmanager
+def sqlite_locked(path: str):
+    """No other connection reads or writes the SQLite file meanwhile."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("BEGIN EXCLUSIVE")
+    try:
+        yield
+    finally:
+        conn.rollback()
+        conn.close()
+
+
+@contextmanager
 def writes_held(live_server):
     """Every write waits inside the server: SQLite's write lock, or on PostgreSQL the
     attempts table (every autosave and hand-in locks its attempt's row)."""
     if live_server.backend == "sqlite":
-        path = make_url(live_server.env["DATABASE_URL"]).database
-        conn = sqlite3.connect(path, isolation_level=None)
-        conn.execute("BEGIN EXCLUSIVE")
-        try:
+        with sqlite_locked(make_url(live_server.env["DATABASE_URL"]).database):
             yield
-        finally:
-            conn.rollback()
-            conn.close()
     else:
         with live_server.engine.connect() as conn:
             conn.execute(text("LOCK TABLE attempts IN EXCLUSIVE MODE"))
@@ -357,15 +363,8 @@ def test_a_database_out_of_reach_for_seconds_delays_saving_and_handing_in(live_s
         env = {"SQLITE_BUSY_TIMEOUT_MS": "300"}
         path = make_url(live_server.env["DATABASE_URL"]).database
 
-        @contextmanager
         def outage():
-            conn = sqlite3.connect(path, isolation_level=None)
-            conn.execute("BEGIN EXCLUSIVE")
-            try:
-                yield
-            finally:
-                conn.rollback()
-                conn.close()
+            return sqlite_locked(path)
     else:
         url = make_url(live_server.env["DATABASE_URL"])
         proxy = Proxy(url.host or "127.0.0.1", url.port or 5432)

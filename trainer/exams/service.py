@@ -307,9 +307,9 @@ def _pool_month(exam: Exam) -> str:
     return exam.month if exam.kind == KIND_MONTHLY else local_now().strftime("%Y-%m")
 
 
-def _existing_paper(exam: Exam, user: User, sitting: int) -> Paper | None:
+def _existing_paper(exam_id: int, user_id: int, sitting: int) -> Paper | None:
     return db.session.scalar(select(Paper).where(
-        Paper.exam_id == exam.id, Paper.user_id == user.id, Paper.sitting == sitting))
+        Paper.exam_id == exam_id, Paper.user_id == user_id, Paper.sitting == sitting))
 
 
 def pools_for(exam: Exam) -> Pools:
@@ -321,23 +321,31 @@ def pools_for(exam: Exam) -> Pools:
 
 def paper_for(exam: Exam, user: User, sitting: int = 1, pools: Pools | None = None,
               seen: dict[int, int] | None = None) -> Paper:
-    """The agent's paper for a sitting, generated on first need. The same exam seed and agent
-    give the same paper; a concurrent request that generated it first wins."""
-    paper = _existing_paper(exam, user, sitting)
-    if paper is not None:
-        return paper
+    """The agent's paper for a sitting, generated on first need."""
+    paper = _existing_paper(exam.id, user.id, sitting)
+    return paper if paper is not None else _stored(new_paper(exam, user, sitting, pools, seen))
+
+
+def new_paper(exam: Exam, user: User, sitting: int, pools: Pools | None = None,
+              seen: dict[int, int] | None = None) -> Paper:
+    """The agent's paper for a sitting, made but not stored. The same exam seed and agent give
+    the same paper."""
     if seen is None:
         seen = seen_by_agent(exam, [user.id]).get(user.id, {})
     agent = user.username if sitting == 1 else f"{user.username}#{sitting}"
     seed = paper_seed(exam.seed, agent)
     items = (pools or pools_for(exam)).paper(seen, seed)
-    paper = Paper(exam_id=exam.id, user_id=user.id, sitting=sitting, seed=seed,
-                  items=paper_items(items))
+    return Paper(exam_id=exam.id, user_id=user.id, sitting=sitting, seed=seed,
+                 items=paper_items(items))
+
+
+def _stored(paper: Paper) -> Paper:
+    """The paper stored, or the same sitting's paper a concurrent request stored first."""
     try:
         with db.session.begin_nested():
             db.session.add(paper)
     except IntegrityError:
-        paper = _existing_paper(exam, user, sitting)
+        return _existing_paper(paper.exam_id, paper.user_id, paper.sitting)
     return paper
 
 
@@ -438,15 +446,22 @@ def start(exam: Exam, user: User, now: datetime, retake: bool = False) -> Attemp
         raise NotEligible("本次考试的作答次数已用完")
     if not exam.opens_at <= now < exam.closes_at:
         raise ExamClosed("考试不在开放时间内")
-    paper = paper_for(exam, user, len(attempts) + 1)
-    attempt = Attempt(paper_id=paper.id, started_at=now, flags=[],
-                      ends_at=deadline(now, exam.duration_minutes, exam.closes_at))
+    # Everything is read (and a new paper made) before the write begins, so that on SQLite a
+    # department starting at once holds the write lock only to insert.
+    sitting = len(attempts) + 1
+    ends_at = deadline(now, exam.duration_minutes, exam.closes_at)
+    paper = _existing_paper(exam.id, user.id, sitting) or new_paper(exam, user, sitting)
+    paper_id = paper.id  # None when made now
+    begin_writing(db.session)
+    if paper_id is None:
+        paper_id = _stored(paper).id
+    attempt = Attempt(paper_id=paper_id, started_at=now, flags=[], ends_at=ends_at)
     try:
         with db.session.begin_nested():
             db.session.add(attempt)
     except IntegrityError:
         # A concurrent start of the same sitting committed first: resume that one.
-        attempt = db.session.scalar(select(Attempt).where(Attempt.paper_id == paper.id))
+        attempt = db.session.scalar(select(Attempt).where(Attempt.paper_id == paper_id))
     db.session.commit()
     return attempt
 

@@ -86,6 +86,7 @@ def overview(exam_id: int):
 
 @bp.route("/exams/<int:exam_id>/start", methods=["POST"])
 @allow(Role.AGENT)
+@reads_first
 def start(exam_id: int):
     exam = _monthly_exam(exam_id)
     if not current_user.certified_on:
