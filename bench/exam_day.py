@@ -22,7 +22,7 @@ graded at most once (written replies wait for a lead's marking).
 
 Prints one JSON block and a summary; exits 1 on any error or lost answer.
 
-    .venv/bin/python bench/exam_day.py [--agents 2000] [--workers 4] [--threads 1] [--db both]
+    .venv/bin/python bench/exam_day.py [--agents 2000] [--workers 4] [--threads 4] [--db both]
         [--minutes 10] [--saturate-seconds 15] [--clients 16] [--seed 1]
 """
 
@@ -658,8 +658,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--agents", type=int, default=2000)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
-    parser.add_argument("--threads", type=int, default=1,
-                        help="threads a worker (more than 1: gthread workers)")
+    parser.add_argument("--threads", type=int, default=4,
+                        help="threads a worker (more than 1: gthread workers, as deployed)")
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--minutes", type=float, default=10,
                         help="the exam's answering time, compressed from the real hour")

@@ -135,12 +135,17 @@ def test_seed_demo_builds_a_living_organization_once(fresh_app):
     assert db.session.scalar(select(func.count(User.id))) == users
 
 
-def test_seed_demo_refuses_a_database_with_a_real_organization(fresh_app):
+@pytest.mark.parametrize("admin", ["boss", "admin"])
+def test_seed_demo_refuses_a_database_with_a_real_organization(fresh_app, admin):
+    """Also when the real administrator is called like the demo's: the demo's logins (and
+    its password) are neither printed nor shown on the login page for a real installation."""
     invoke(fresh_app, "init-db")
-    invoke(fresh_app, "create-admin", "boss", "--password", "Str0ngPass")
+    invoke(fresh_app, "create-admin", admin, "--password", "Str0ngPass")
     result = invoke(fresh_app, "seed-demo")
     assert result.exit_code != 0 and "空数据库" in result.output
+    assert "demo1234" not in result.output
     assert db.session.scalar(select(func.count(User.id))) == 1
+    assert "demo1234" not in fresh_app.test_client().get("/login").text
 
 
 def test_the_shipped_content_passes_the_check(fresh_app):
