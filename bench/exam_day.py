@@ -41,7 +41,8 @@ import tempfile
 import time
 import urllib.request
 from collections import Counter, defaultdict
-from contextlib import contextmanager, suppress
+from collections.abc import Callable
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -80,6 +81,8 @@ PG_URL = f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_NAME}"
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 JSON_HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
 
+# What --save-workers sends to the save lane's own instance.
+SAVE_LANE = re.compile(r"/attempts/\d+/(answers|clock)")
 TOKEN = re.compile(r'name="csrf-token" content="([^"]+)"')
 QUESTION = re.compile(r'data-position="(\d+)" data-qtype="(\w+)"')
 OPTION = re.compile(r'name="q(\d+)" id="q\d+-(\d+)"')
@@ -485,14 +488,15 @@ async def sleep_until(moment: float) -> None:
 
 # Phases ----------------------------------------------------------------------------------
 
-def make_agents(usernames: list[str], port: int, seed: int) -> list[Agent]:
+def make_agents(usernames: list[str], port: int, seed: int,
+                route: Callable[[str], int] | None = None) -> list[Agent]:
     agents = []
     for index, username in enumerate(usernames):
         office = f"203.0.113.{index % OFFICES + 1}"
         headers = {"X-Forwarded-For": office, "X-Forwarded-Proto": "https",
                    # Flask-WTF checks the referrer of a form sent over HTTPS.
                    "Referer": f"https://127.0.0.1:{port}/"}
-        agents.append(Agent(username, Browser("127.0.0.1", port, headers),
+        agents.append(Agent(username, Browser("127.0.0.1", port, headers, route),
                             random.Random(f"{seed}/{username}")))
     return agents
 
@@ -585,15 +589,24 @@ def run_database(kind: str, args, workdir: Path, secret: str) -> dict:
             db.engine.dispose()
         print(f"[{kind}] seeded {len(sitters)} + {len(busy)} agents in "
               f"{result['seed_seconds']} s; exam for {args.minutes} min", file=sys.stderr)
-        with gunicorn("wsgi:app", args.workers, args.threads, env, log, "/healthz") as port:
-            agents = make_agents(sitters, port, args.seed)
+        with ExitStack() as servers:
+            port = servers.enter_context(
+                gunicorn("wsgi:app", args.workers, args.threads, env, log, "/healthz"))
+            route = None
+            if args.save_workers:
+                lane = servers.enter_context(
+                    gunicorn("wsgi:app", args.save_workers, args.threads, env, log, "/healthz"))
+
+                def route(path: str) -> int:
+                    return lane if SAVE_LANE.fullmatch(path) else port
+            agents = make_agents(sitters, port, args.seed, route)
             # The client's own CPU, to show it left the two cores to the server.
             cpu = time.process_time()
             result["exam"] = asyncio.run(exam(agents, exam_id, args.minutes,
                                               args.login_concurrency))
             result["exam"]["client_cpu_seconds"] = round(time.process_time() - cpu, 1)
             print(f"[{kind}] exam done in {result['exam']['seconds']} s", file=sys.stderr)
-            saturation_agents = make_agents(busy, port, args.seed)
+            saturation_agents = make_agents(busy, port, args.seed, route)
             result["saturation"] = asyncio.run(saturate(saturation_agents, exam_id,
                                                         args.saturate_seconds))
         with gunicorn("bench.hello:app", args.workers, args.threads, env,
@@ -660,6 +673,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=4,
                         help="threads a worker (more than 1: gthread workers, as deployed)")
+    parser.add_argument("--save-workers", type=int, default=0,
+                        help="workers of a second instance serving only autosaves and clock "
+                             "polls, as a proxy routing them apart would (0: one serves all)")
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--minutes", type=float, default=10,
                         help="the exam's answering time, compressed from the real hour")

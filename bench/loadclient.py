@@ -9,6 +9,7 @@ import asyncio
 import math
 import time
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -36,12 +37,17 @@ class Response:
 
 
 class Browser:
-    """One simulated browser: its own cookies and extra headers (a proxy's X-Forwarded-*)."""
+    """One simulated browser: its own cookies and extra headers (a proxy's X-Forwarded-*).
 
-    def __init__(self, host: str, port: int, headers: dict[str, str] | None = None):
+    `route` maps a path to the port that serves it, as a proxy routing some paths to their
+    own app instances would; the Host header stays the site's (`port`) either way."""
+
+    def __init__(self, host: str, port: int, headers: dict[str, str] | None = None,
+                 route: Callable[[str], int] | None = None):
         self.host, self.port = host, port
         self.headers = headers or {}
         self.cookies: dict[str, str] = {}
+        self.route = route
 
     async def request(self, method: str, path: str, body: bytes = b"",
                       headers: dict[str, str] | None = None,
@@ -55,7 +61,8 @@ class Browser:
             lines.append(f"Content-Length: {len(body)}")
         message = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
         async with asyncio.timeout(timeout):
-            reader, writer = await asyncio.open_connection(self.host, self.port)
+            port = self.route(path) if self.route else self.port
+            reader, writer = await asyncio.open_connection(self.host, port)
             try:
                 writer.write(message)
                 head = await reader.readuntil(b"\r\n\r\n")
