@@ -4,7 +4,9 @@ For each database (SQLite, PostgreSQL or both) the bench seeds a department of -
 certified agents in teams of 20 with the month's exam open and every paper generated (as a
 manager does the day before), then serves it with gunicorn (--workers workers of --threads
 threads: sync workers at 1, gthread above; rate limiting on, behind a simulated proxy: each
-agent's office address arrives in X-Forwarded-For) and runs the day with one asyncio
+agent's office address arrives in X-Forwarded-For), next to a save lane of --save-workers
+workers that gets the autosaves and clock polls at a higher CPU priority (the main instance
+runs at niceness --page-nice), as deploy/ runs them, and runs the day with one asyncio
 coroutine per agent:
 
 1. log in (bounded concurrency: scrypt is ~0.1 s of CPU a login), then wait for everyone;
@@ -230,13 +232,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(app: str, workers: int, threads: int, env: dict, log: Path, ready: str):
+def gunicorn(app: str, workers: int, threads: int, env: dict, log: Path, ready: str,
+             niceness: int = 0):
     """A gunicorn in its own process group, stopped with the whole group however the run
     ends. More than one thread a worker makes them gthread workers."""
     port = free_port()
     with log.open("ab") as output:
         server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--workers", str(workers),
+            ["nice", "-n", str(niceness),
+             sys.executable, "-m", "gunicorn", "--workers", str(workers),
              "--threads", str(threads), "--bind", f"127.0.0.1:{port}",
              "--log-level", "warning", app],
             cwd=ROOT, env=env, stdout=output, stderr=output, start_new_session=True)
@@ -591,7 +595,8 @@ def run_database(kind: str, args, workdir: Path, secret: str) -> dict:
               f"{result['seed_seconds']} s; exam for {args.minutes} min", file=sys.stderr)
         with ExitStack() as servers:
             port = servers.enter_context(
-                gunicorn("wsgi:app", args.workers, args.threads, env, log, "/healthz"))
+                gunicorn("wsgi:app", args.workers, args.threads, env, log, "/healthz",
+                         args.page_nice if args.save_workers else 0))
             route = None
             if args.save_workers:
                 lane = servers.enter_context(
@@ -673,9 +678,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=4,
                         help="threads a worker (more than 1: gthread workers, as deployed)")
-    parser.add_argument("--save-workers", type=int, default=0,
+    parser.add_argument("--save-workers", type=int, default=2,
                         help="workers of a second instance serving only autosaves and clock "
-                             "polls, as a proxy routing them apart would (0: one serves all)")
+                             "polls, as deploy/'s save lane (0: one instance serves all)")
+    parser.add_argument("--page-nice", type=int, default=5,
+                        help="with --save-workers, the main instance's niceness, so that the "
+                             "lane's CPU comes first, as deploy/ runs them (0: equal)")
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--minutes", type=float, default=10,
                         help="the exam's answering time, compressed from the real hour")
