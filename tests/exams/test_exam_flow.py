@@ -10,6 +10,7 @@ from trainer.accounts.roles import Role
 from trainer.assessment.models import LedgerItem
 from trainer.exams import service
 from trainer.exams.blueprint import default_monthly
+from trainer.exams.grading import supersedes
 from trainer.exams.models import Attempt, Exam, Paper
 from trainer.extensions import db
 from trainer.questions.bank import CATEGORIES
@@ -136,6 +137,28 @@ def test_a_save_arriving_after_a_newer_one_of_its_browser_changes_nothing(agent_
     assert other.json["saved"] == 1
     assert stored()[first] == option(first, 0)
     assert (attempt.autosave_client, attempt.autosave_stamp) == ("browser-b", 5)
+
+
+@pytest.mark.parametrize("last", [(None, None), ("tab", None), ("tab", 1000)])
+@pytest.mark.parametrize("save", [("tab", 999), ("tab", 1000), ("tab", 1001), ("phone", 5),
+                                  None])
+def test_the_saves_write_applies_the_ordering_rule(agent_client, exam, save, last):
+    """The write checks grading.supersedes in SQL, under the attempt's row lock: the two
+    agree on every case of the rule, and a save that does not apply changes nothing."""
+    attempt = start(agent_client, exam)
+    attempt.autosave_client, attempt.autosave_stamp = last
+    db.session.commit()
+    order = save and service.SaveOrder(*save)
+    applies = supersedes(*(save or (None, None)), *last)
+    try:
+        saved = service.save_answers(attempt, {}, utcnow(), flags=[1], order=order)
+    except service.Superseded:
+        saved = None
+    db.session.refresh(attempt)
+    assert (saved == 0) is applies and (saved is None) is not applies
+    assert attempt.flags == ([1] if applies else [])
+    expected = save if applies and save else last
+    assert (attempt.autosave_client, attempt.autosave_stamp) == expected
 
 
 @pytest.mark.parametrize("order", [{"client": "a"}, {"stamp": 1}, {"client": "", "stamp": 1},

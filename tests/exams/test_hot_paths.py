@@ -23,9 +23,11 @@ from trainer.reports.models import ItemTally
 
 # BEGIN, the signed-in user, the attempt with its paper (and exam), then per path:
 PAGE = 5  # + the saved answers, the questions' categories
-# + the write's own BEGIN (SQLite: it starts after the reads), the attempt's row lock, every
-# answer in one upsert, the attempt's save number
-AUTOSAVE = 7
+# BEGIN, the sign-in with the attempt and its paper in one query, the write's own BEGIN
+# (SQLite: it starts after the reads), the attempt's row lock with its save number, every
+# answer in one upsert
+AUTOSAVE = 5
+CLOCK = 2  # BEGIN, the sign-in with the attempt
 # + the claim, the answers, grading, the audit, the ledger and the dashboards' tallies
 SUBMIT = 34
 STAMPS = itertools.count(1)
@@ -92,6 +94,14 @@ def test_autosave_costs_the_same_for_one_answer_or_fifty(agent_client, agent, ex
                              .where(Answer.attempt_id == attempt.id)) == 50
 
 
+def test_a_clock_poll_is_one_query(agent_client, agent, exam, keys):
+    url = f"/attempts/{papers.sit(exam, agent, {}, keys, submit=False).id}/clock"
+    with statements() as seen:
+        reply = agent_client.get(url)
+    assert reply.status_code == 200 and reply.json["submitted"] is False
+    assert len(seen) <= CLOCK, "\n".join(seen)
+
+
 def test_autosave_holds_the_write_lock_only_for_its_writes(agent_client, agent, exam, keys):
     """On SQLite one writer at a time holds the database: the user, the attempt and the
     answers' checking are read before the write begins, so other agents' saves wait less."""
@@ -100,7 +110,7 @@ def test_autosave_holds_the_write_lock_only_for_its_writes(agent_client, agent, 
     attempt = papers.sit(exam, agent, {}, keys, submit=False)
     seen = autosave(agent_client, attempt, answers_for(attempt))
     writing = seen[seen.index("BEGIN IMMEDIATE"):]
-    assert [s.split()[0] for s in writing] == ["BEGIN", "SELECT", "INSERT", "UPDATE"], writing
+    assert [s.split()[0] for s in writing] == ["BEGIN", "UPDATE", "INSERT"], writing
     assert seen[:seen.index("BEGIN IMMEDIATE")][0] == "BEGIN"
 
 

@@ -40,7 +40,7 @@ def test_an_autosave_the_database_cannot_take_asks_for_a_retry_that_lands(
     right = right_answers(attempt)
     payload = {"answers": {"0": right["0"], "1": right["1"]}}
     with monkeypatch.context() as patch:
-        patch.setattr(service, "save_answers", failing(error))
+        patch.setattr(service, "save_to", failing(error))
         reply = agent_client.post(f"/attempts/{attempt.id}/answers", json=payload)
     assert reply.status_code == 503
     assert reply.json["retry"] is True and "繁忙" in reply.json["error"]
@@ -92,6 +92,6 @@ def test_a_wrong_statement_is_still_a_server_error(app, agent_client, attempt, m
     monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
     missing = OperationalError("SELECT x FROM nope", {},
                                sqlite3.OperationalError("no such table: nope"))
-    monkeypatch.setattr(service, "save_answers", failing(missing))
+    monkeypatch.setattr(service, "save_to", failing(missing))
     reply = agent_client.post(f"/attempts/{attempt.id}/answers", json={"answers": {"0": [0]}})
     assert reply.status_code == 500 and "Retry-After" not in reply.headers

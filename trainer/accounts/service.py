@@ -4,7 +4,8 @@ import secrets
 from datetime import date
 from functools import cache
 
-from sqlalchemy import func, select
+from flask import session
+from sqlalchemy import bindparam, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..assessment.audit import record
@@ -33,14 +34,40 @@ def authenticate(username: str, password: str) -> User | None:
     return user
 
 
-def load_session_user(token: str) -> User | None:
+def _claim(token: str) -> tuple[int, int] | None:
+    """The user id and session epoch a session token names (User.get_id)."""
     user_id, _, epoch = token.partition(".")
     if not user_id.isdigit() or not epoch.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.is_active or user.session_epoch != int(epoch):
+    return int(user_id), int(epoch)
+
+
+def load_session_user(token: str) -> User | None:
+    claim = _claim(token)
+    if claim is None:
+        return None
+    user = db.session.get(User, claim[0])
+    if user is None or not user.is_active or user.session_epoch != claim[1]:
         return None
     return user
+
+
+# What a query that checks the sign-in itself (see access.signed_in_by_query) asks of users,
+# with session_claim's values: the account the session names, still signed in as
+# load_session_user requires, in the role and with no password change pending, as
+# access.check_signed_in requires. Built once: building it costs more than running it.
+SIGNED_IN = ((User.id == bindparam("session_user"))
+             & (User.session_epoch == bindparam("session_epoch"))
+             & User.is_active_account.is_(True) & User.must_change_password.is_(False)
+             & (User.role == bindparam("session_role")))
+
+
+def session_claim(role: Role) -> dict | None:
+    """SIGNED_IN's values for this request's session, or None when it names nobody."""
+    claim = _claim(session.get("_user_id") or "")
+    if claim is None:
+        return None
+    return {"session_user": claim[0], "session_epoch": claim[1], "session_role": role.value}
 
 
 def username_taken(username: str) -> bool:

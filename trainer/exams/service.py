@@ -6,9 +6,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
+from typing import NamedTuple
 
 from flask import current_app
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, null, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -16,6 +17,7 @@ from sqlalchemy.orm import joinedload
 
 from ..accounts.models import User, utcnow
 from ..accounts.roles import Role
+from ..accounts.service import SIGNED_IN
 from ..assessment.audit import record
 from ..assessment.service import settle_exam
 from ..clock import from_local, local_now
@@ -28,7 +30,7 @@ from ..reports.models import ItemTally
 from . import events
 from .blueprint import Blueprint, CellCheck, check, default_monthly
 from .generator import Candidate, PaperItem, Pools, paper_seed, prepare
-from .grading import Grade, accepts_answers, credit, deadline, supersedes
+from .grading import Grade, accepts_answers, credit, deadline
 from .models import (
     AUDIENCE_TEAMS,
     KIND_CERTIFICATION,
@@ -542,6 +544,34 @@ def _grace() -> int:
     return current_app.config["EXAM_GRACE_SECONDS"]
 
 
+class Sitting(NamedTuple):
+    """What an autosave or a clock poll needs of an attempt (`items`: the paper's, or None
+    when not read)."""
+
+    id: int
+    ends_at: datetime
+    submitted_at: datetime | None
+    items: list | None
+
+
+@cache
+def _sitting_query(with_items: bool):
+    return (select(Attempt.id, Attempt.ends_at, Attempt.submitted_at,
+                   Paper.items if with_items else null())
+            .join(Paper, Paper.id == Attempt.paper_id).join(User, User.id == Paper.user_id)
+            .where(Attempt.id == bindparam("attempt_id"), SIGNED_IN))
+
+
+def sitting_of(attempt_id: int, claim: dict | None, with_items: bool = True) -> Sitting | None:
+    """The attempt, if its paper belongs to the signed-in user that `claim`
+    (accounts.service.session_claim) names: the sign-in and the attempt in one query."""
+    if claim is None:
+        return None
+    row = db.session.execute(_sitting_query(with_items),
+                             {"attempt_id": attempt_id, **claim}).one_or_none()
+    return None if row is None else Sitting(*row)
+
+
 @dataclass(frozen=True)
 class SaveOrder:
     """Which browser sent an autosave and its number for it (see grading.supersedes)."""
@@ -554,24 +584,41 @@ class Superseded(Exception):
     """The browser already saved something newer: this older save is not applied."""
 
 
-def _lock(attempt_id: int):
-    """Take the attempt's row lock (PostgreSQL; SQLite's write transactions are serialized
-    already) and read, as committed, its submission time and last autosave's order, so an
-    autosave and a submit never interleave: an answer acknowledged as saved is always one the
-    grading saw."""
-    return db.session.execute(
-        select(Attempt.submitted_at, Attempt.autosave_client, Attempt.autosave_stamp)
-        .where(Attempt.id == attempt_id).with_for_update()).one()
+@cache
+def _claim_for_saving(numbered: bool, flagged: bool):
+    """The autosave's first write, by whether the save is numbered and carries flags: it takes
+    the attempt's row lock and applies only while the attempt is not handed in and, for a
+    numbered save, grading.supersedes holds against the last one applied. Without changes it
+    still runs: it is the lock. Built once per shape, like _upsert."""
+    applies = Attempt.submitted_at.is_(None)
+    changes = {"autosave_stamp": Attempt.autosave_stamp}
+    if numbered:
+        applies &= or_(Attempt.autosave_client.is_distinct_from(bindparam("client")),
+                       Attempt.autosave_stamp.is_(None),
+                       Attempt.autosave_stamp < bindparam("stamp"))
+        changes = {"autosave_client": bindparam("client"), "autosave_stamp": bindparam("stamp")}
+    if flagged:
+        changes["flags"] = bindparam("new_flags", type_=Attempt.flags.type)
+    return (update(Attempt).where(Attempt.id == bindparam("attempt_id"), applies)
+            .values(**changes).execution_options(synchronize_session=False))
 
 
 def save_answers(attempt: Attempt, responses: dict[int, list], now: datetime,
                  flags: list[int] | None = None, order: SaveOrder | None = None) -> int:
+    return save_to(Sitting(attempt.id, attempt.ends_at, attempt.submitted_at,
+                           attempt.paper.items), responses, now, flags, order)
+
+
+def save_to(sitting: Sitting, responses: dict[int, list], now: datetime,
+            flags: list[int] | None = None, order: SaveOrder | None = None) -> int:
     """Store displayed-index responses by position (and the flagged positions, when given);
     refused once time is up, and all refused (MalformedResponse) when one does not fit its
     question, or (Superseded) when `order` shows the browser has saved since. The rows are
-    made before the write begins, so the write itself is short."""
-    attempt_id, ends_at, items = attempt.id, attempt.ends_at, attempt.paper.items
-    if attempt.submitted_at is not None or not accepts_answers(now, ends_at, _grace()):
+    made before the write begins, so the write itself is short; its first statement takes the
+    attempt's row lock and checks, as committed, that the save still applies, so an autosave
+    and a submit never interleave: an answer acknowledged as saved is one the grading saw."""
+    items = sitting.items
+    if sitting.submitted_at is not None or not accepts_answers(now, sitting.ends_at, _grace()):
         raise ExamClosed(CLOSED)  # whatever was sent: closed for good
     positions = sorted(p for p in responses if 0 <= p < len(items))
     by_id = frozen_versions(items[p]["version_id"] for p in positions)
@@ -580,27 +627,25 @@ def save_answers(attempt: Attempt, responses: dict[int, list], now: datetime,
         item = items[position]
         original = to_original(responses[position], item["option_order"],
                                by_id[item["version_id"]].qtype)
-        rows.append({"attempt_id": attempt_id, "position": position,
+        rows.append({"attempt_id": sitting.id, "position": position,
                      "version_id": item["version_id"], "response": original, "saved_at": now})
-    changes = {}
+    params = {"attempt_id": sitting.id}
     if flags is not None:
-        changes["flags"] = sorted({p for p in flags if 0 <= p < len(items)})
+        params["new_flags"] = sorted({p for p in flags if 0 <= p < len(items)})
     if order is not None:
-        changes.update(autosave_client=order.client, autosave_stamp=order.stamp)
+        params.update(client=order.client, stamp=order.stamp)
 
     begin_writing(db.session)
-    held = _lock(attempt_id)
-    if held.submitted_at is not None:  # handed in (another tab, the deadline) meanwhile
+    applied = db.session.execute(_claim_for_saving(order is not None, flags is not None),
+                                 params).rowcount
+    if not applied:
         db.session.rollback()
-        raise ExamClosed(CLOSED)
-    if not supersedes(order and order.client, order and order.stamp,
-                      held.autosave_client, held.autosave_stamp):
-        db.session.rollback()
+        handed_in = db.session.scalar(select(Attempt.submitted_at)
+                                      .where(Attempt.id == sitting.id))
+        if handed_in is not None:  # another tab, the deadline, meanwhile
+            raise ExamClosed(CLOSED)
         raise Superseded
     _upsert_answers(rows)
-    if changes:
-        db.session.execute(update(Attempt).where(Attempt.id == attempt_id).values(**changes)
-                           .execution_options(synchronize_session=False))
     db.session.commit()
     return len(rows)
 

@@ -15,9 +15,10 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
-from ..accounts.access import allow, reads_first
+from ..accounts.access import allow, check_signed_in, reads_first, signed_in_by_query
 from ..accounts.models import utcnow
 from ..accounts.roles import Role
+from ..accounts.service import session_claim
 from ..extensions import db
 from ..questions.bank import CATEGORIES, LETTERS, TYPES
 from . import results, service
@@ -41,6 +42,16 @@ def _own_attempt(attempt_id: int, with_exam: bool = False) -> Attempt:
     if attempt is None:
         abort(404)
     return attempt
+
+
+def _own_sitting(attempt_id: int, with_items: bool = True) -> service.Sitting:
+    """_own_attempt for the autosave and the clock (signed_in_by_query): the sign-in, the role
+    and the attempt in one query; when it finds nothing, the usual checks answer, or 404."""
+    sitting = service.sitting_of(attempt_id, session_claim(Role.AGENT), with_items)
+    if sitting is None:
+        refused = check_signed_in(current_app.view_functions[request.endpoint])
+        abort(refused if refused is not None else 404)
+    return sitting
 
 
 def _monthly_exam(exam_id: int) -> Exam:
@@ -152,15 +163,15 @@ def _save_order(client, stamp) -> service.SaveOrder | None:
 @bp.route("/attempts/<int:attempt_id>/answers", methods=["POST"])
 @allow(Role.AGENT)
 @reads_first
+@signed_in_by_query
 def autosave(attempt_id: int):
     """Saves answers (and the flagged positions) as the agent works: JSON in, JSON out."""
-    attempt = _own_attempt(attempt_id)
+    sitting = _own_sitting(attempt_id)
     responses, flags, order = _json_responses(request.get_json(silent=True))
     now = utcnow()
-    # Read before the commit expires the attempt (the deadline does not change).
-    remaining = service.remaining_seconds(attempt, now)
+    remaining = service.remaining_seconds(sitting, now)
     try:
-        saved = service.save_answers(attempt, responses, now, flags, order)
+        saved = service.save_to(sitting, responses, now, flags, order)
     except service.ExamClosed as exc:
         return jsonify(error=str(exc), closed=True), 409
     except service.Superseded:
@@ -174,11 +185,12 @@ def autosave(attempt_id: int):
 
 @bp.route("/attempts/<int:attempt_id>/clock")
 @allow(Role.AGENT)
+@signed_in_by_query
 def clock(attempt_id: int):
     """The server's time left, for the page's timer to follow."""
-    attempt = _own_attempt(attempt_id)
-    return jsonify(remaining_seconds=service.remaining_seconds(attempt, utcnow()),
-                   submitted=attempt.is_submitted)
+    sitting = _own_sitting(attempt_id, with_items=False)
+    return jsonify(remaining_seconds=service.remaining_seconds(sitting, utcnow()),
+                   submitted=sitting.submitted_at is not None)
 
 
 @bp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])
