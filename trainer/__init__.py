@@ -74,9 +74,10 @@ def _redact(url: str) -> str:
 
 
 def _init_security(app: Flask) -> None:
-    from .accounts.access import enforce
+    from .accounts.access import SessionInterface, enforce
     from .accounts.service import load_session_user
 
+    app.session_interface = SessionInterface()
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"

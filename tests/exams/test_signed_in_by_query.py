@@ -71,3 +71,13 @@ def test_another_agent_finds_nothing(app, attempt, make_user):
     saved, clock, page = lane_and_page(other, attempt.id)
     assert saved[0] == clock[0] == page[0] == 404
     assert lane_and_page(other, attempt.id + 1000)[:2] == ((404, ""), (404, ""))
+
+
+def test_autosaves_and_clock_polls_leave_the_session_cookie_as_it_is(agent_client, attempt):
+    """The sliding session is refreshed by the pages, not re-signed every few seconds."""
+    page = agent_client.get(f"/attempts/{attempt.id}")
+    assert "session=" in page.headers.get("Set-Cookie", "")
+    for reply in (agent_client.post(f"/attempts/{attempt.id}/answers", json={"answers": {}}),
+                  agent_client.get(f"/attempts/{attempt.id}/clock")):
+        assert reply.status_code == 200 and "Set-Cookie" not in reply.headers
+    assert agent_client.get(f"/attempts/{attempt.id}/clock").status_code == 200

@@ -6,6 +6,7 @@ route-matrix test) instead of silently open.
 """
 
 from flask import abort, current_app, redirect, request, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
 
 from ..database import expect_writes
@@ -57,6 +58,23 @@ def signed_in_by_query(view):
     calls `check_signed_in`, which answers as every other view does."""
     view.signed_in_by_query = True
     return view
+
+
+def keeps_session_cookie(view):
+    """This view does not re-sign the session cookie (the sliding lifetime's refresh): the
+    exam's autosaves and clock polls come every few seconds, re-signing costs as much as a
+    query, and the exam page loaded before them has just refreshed the cookie."""
+    view.keeps_session_cookie = True
+    return view
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    def should_set_cookie(self, app, session) -> bool:
+        if session.modified:
+            return True
+        view = app.view_functions.get(request.endpoint)
+        return (super().should_set_cookie(app, session)
+                and not getattr(view, "keeps_session_cookie", False))
 
 
 def enforce() -> object:

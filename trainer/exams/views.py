@@ -15,7 +15,13 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
-from ..accounts.access import allow, check_signed_in, reads_first, signed_in_by_query
+from ..accounts.access import (
+    allow,
+    check_signed_in,
+    keeps_session_cookie,
+    reads_first,
+    signed_in_by_query,
+)
 from ..accounts.models import utcnow
 from ..accounts.roles import Role
 from ..accounts.service import session_claim
@@ -164,6 +170,7 @@ def _save_order(client, stamp) -> service.SaveOrder | None:
 @allow(Role.AGENT)
 @reads_first
 @signed_in_by_query
+@keeps_session_cookie
 def autosave(attempt_id: int):
     """Saves answers (and the flagged positions) as the agent works: JSON in, JSON out."""
     sitting = _own_sitting(attempt_id)
@@ -186,6 +193,7 @@ def autosave(attempt_id: int):
 @bp.route("/attempts/<int:attempt_id>/clock")
 @allow(Role.AGENT)
 @signed_in_by_query
+@keeps_session_cookie
 def clock(attempt_id: int):
     """The server's time left, for the page's timer to follow."""
     sitting = _own_sitting(attempt_id, with_items=False)
