@@ -79,7 +79,6 @@ CLOCK_POLL = 45  # seconds, exam.js CLOCK_POLL_MS
 AUTOSAVE_TIMEOUT, SUBMIT_TIMEOUT, PAGE_TIMEOUT = 15, 60, 120
 PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 PG_NAME = "bench_exam_day"
-PG_URL = f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_NAME}"
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 JSON_HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
 
@@ -210,19 +209,20 @@ def _compare_answers(agent: "Agent", row, stored: dict, qtype_of: dict, figures:
 # Databases and servers -------------------------------------------------------------------
 
 @contextmanager
-def database(kind: str, workdir: Path):
-    """A fresh database for the run, PostgreSQL's dropped afterwards (never the suite's)."""
+def database(kind: str, workdir: Path, name: str = PG_NAME):
+    """A fresh database for the run, PostgreSQL's (`name`) dropped afterwards (never the
+    suite's)."""
     if kind == "sqlite":
-        yield f"sqlite:///{workdir / 'bench.db'}"
+        yield f"sqlite:///{workdir / (name + '.db')}"
         return
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {PG_NAME}")
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}")
     try:
-        yield PG_URL
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
     finally:
         with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def free_port() -> int:

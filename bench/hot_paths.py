@@ -16,14 +16,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
 from pathlib import Path
-
-import psycopg
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from exam_day import PASSWORD, PG_ADMIN, ROOT, app_for, seed  # noqa: E402
+from exam_day import PASSWORD, ROOT, app_for, database, seed  # noqa: E402
 from hello import app as hello_app  # noqa: E402
 
 from trainer.extensions import db  # noqa: E402
@@ -31,21 +28,6 @@ from trainer.extensions import db  # noqa: E402
 PG_NAME = "bench_hot_paths"
 TOKEN = re.compile(r'name="csrf(?:_token|-token)"[^>]*(?:value|content)="([^"]+)"')
 WARM_UP = 50
-
-
-@contextmanager
-def database(kind: str, workdir: Path):
-    if kind == "sqlite":
-        yield f"sqlite:///{workdir / 'hot.db'}"
-        return
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {PG_NAME}")
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_NAME}"
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
 
 
 def per_request(requests: int, call) -> float:
@@ -66,7 +48,7 @@ def expect(reply, status: int = 200):
 
 def run(kind: str, requests: int, workdir: Path) -> dict:
     secret = secrets.token_hex(32)
-    with database(kind, workdir) as url:
+    with database(kind, workdir, PG_NAME) as url:
         env = {"DATABASE_URL": url, "SECRET_KEY": secret, "TRAINER_INSTANCE": str(workdir),
                "PATH": "/usr/bin:/bin"}
         subprocess.run([sys.executable, "-m", "flask", "--app", "trainer", "init-db"],

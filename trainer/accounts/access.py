@@ -53,9 +53,9 @@ def reads_first(view):
 
 
 def signed_in_by_query(view):
-    """This view checks the sign-in and its roles in its own query (`signed_in_as`), which
-    saves a round trip on the exam's busiest requests; when that query finds nothing the view
-    calls `check_signed_in`, which answers as every other view does."""
+    """This view checks the sign-in and its roles in its own query (accounts.service.SIGNED_IN),
+    which saves a round trip on the exam's busiest requests; when that query finds nothing the
+    view calls `check_signed_in`, which answers as every other view does."""
     view.signed_in_by_query = True
     return view
 

@@ -65,7 +65,7 @@ SIGNED_IN = ((_users.c.id == bindparam("session_user"))
 
 def session_claim(role: Role) -> dict | None:
     """SIGNED_IN's values for this request's session, or None when it names nobody."""
-    claim = _claim(session.get("_user_id") or "")
+    claim = _claim(session.get("_user_id") or "")  # where Flask-Login keeps User.get_id()
     if claim is None:
         return None
     return {"session_user": claim[0], "session_epoch": claim[1], "session_role": role.value}

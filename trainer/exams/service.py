@@ -588,7 +588,7 @@ class Superseded(Exception):
 
 
 @cache
-def _claim_for_saving(numbered: bool, flagged: bool):
+def _first_write(numbered: bool, flagged: bool):
     """The autosave's first write, by whether the save is numbered and carries flags: it takes
     the attempt's row lock and applies only while the attempt is not handed in and, for a
     numbered save, grading.supersedes holds against the last one applied. Without changes it
@@ -640,7 +640,7 @@ def save_to(sitting: Sitting, responses: dict[int, list], now: datetime,
         params.update(client=order.client, stamp=order.stamp)
 
     begin_writing(db.session)
-    applied = db.session.execute(_claim_for_saving(order is not None, flags is not None),
+    applied = db.session.execute(_first_write(order is not None, flags is not None),
                                  params).rowcount
     if not applied:
         db.session.rollback()
